@@ -1,0 +1,25 @@
+import type { Handler } from '../integration/command.js';
+import { loadManifest } from '../integration/manifest.js';
+
+/** Checks URL, credentials and (under OAuth) scopes. First readable line: "ok". */
+export const testModule: Handler = async (ctx) => {
+  const lines: string[] = [];
+  if (ctx.config.authMethod === 'api_token') {
+    const me = await ctx.okta.request<{ profile?: { login?: string } }>({ method: 'GET', path: '/api/v1/users/me' });
+    lines.push('ok', `Connected to ${ctx.okta.origin} with an API token of ${me.data?.profile?.login ?? 'an admin'}.`);
+  } else {
+    await ctx.okta.request({ method: 'GET', path: '/api/v1/users', query: { limit: 1 } });
+    const d = ((await ctx.auth.describe?.()) ?? {}) as { tokenType?: string; grantedScopes?: string[] };
+    const granted = new Set(d.grantedScopes ?? ctx.config.scopes);
+    const unavailable = [...loadManifest().commands.values()].filter((c) =>
+      c.scopes.some((s) => !granted.has(s) && !(s.endsWith('.read') && granted.has(s.replace(/\.read$/, '.manage')))),
+    );
+    lines.push(
+      'ok',
+      `Connected to ${ctx.okta.origin} with OAuth 2.0 (token type ${d.tokenType ?? 'Bearer'}).`,
+      `Granted scopes: ${[...granted].sort().join(' ')}`,
+      unavailable.length ? `Commands unavailable with these scopes: ${unavailable.map((c) => `${c.name} (${c.scopes.join(', ')})`).join('; ')}` : 'Every command is available with these scopes.',
+    );
+  }
+  return { readable: lines.join('\n'), raw: { ok: true } };
+};

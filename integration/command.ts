@@ -1,0 +1,24 @@
+import type { Clock } from './clock.js';
+import type { OktaConfig } from './config.js';
+import type { ManifestCommand } from './manifest.js';
+import type { AuthProvider, OktaClient } from './okta/types.js';
+import type { CommandResult } from './results.js';
+import type { Args } from './types.js';
+
+/** What a handler gets: its validated arguments and an Okta client. Nothing else. */
+export interface CommandContext {
+  command: ManifestCommand;
+  args: Args;
+  okta: OktaClient;
+  /** Resolved configuration without secrets' meaning to handlers (they must not read credentials). */
+  config: Pick<OktaConfig, 'origin' | 'authMethod' | 'scopes' | 'maxConcurrency' | 'params'>;
+  clock: Clock;
+  /** The auth provider, for the few commands about auth itself (okta-auth-reset, test-module). */
+  auth: AuthProvider;
+  dryRun: boolean;
+  /** Progress of long work (bulk, paging): the CLI draws it on stderr in a TTY. */
+  progress(done: number, total?: number, label?: string): void;
+  warn(message: string): void;
+}
+
+export type Handler = (ctx: CommandContext) => Promise<CommandResult | CommandResult[]>;

@@ -1,0 +1,136 @@
+import { prepareArgs, DRY_RUN_ARG } from './args.js';
+import { systemClock, type Clock } from './clock.js';
+import type { CommandContext, Handler } from './command.js';
+import { resolveConfig } from './config.js';
+import { ArgumentError, OktaApiError, ScopeError, SoarError, UsageError } from './errors.js';
+import { loadManifest, type ManifestCommand } from './manifest.js';
+import { buildClient } from './okta/factory.js';
+import type { Transport } from './okta/types.js';
+import { redact, redactString } from './redact.js';
+import { errorEntry, resultEntry, tableToMarkdown, type CommandResult } from './results.js';
+import { MemoryStore, type StateStore } from './state/store.js';
+import type { Entry, Params } from './types.js';
+import { handlers } from '../commands/index.js';
+
+export interface RunOptions {
+  /** Where tokens, the DPoP key and nonces live. Default: one in-memory store per process. */
+  state?: StateStore;
+  clock?: Clock;
+  /** Replace the HTTP transport (tests, benchmarks). */
+  transport?: Transport;
+  /** Positional words of a war-room line (the command's default argument). */
+  positional?: string[];
+  progress?: (done: number, total?: number, label?: string) => void;
+  warn?: (message: string) => void;
+  debug?: (line: string) => void;
+}
+
+export interface DispatchOutcome {
+  entries: Entry[];
+  /** 0 all results, 1 an error entry, 2 usage error. */
+  exitCode: 0 | 1 | 2;
+}
+
+const processStore = new MemoryStore();
+
+/** Built-in commands that are not Okta operations of the manifest. */
+const BUILTINS = new Set(['test-module']);
+
+export function commandNames(): string[] {
+  return [...loadManifest().commands.keys()];
+}
+
+/** Where the message says "okta-x: …" already, don't say the command twice. */
+function errorMessage(command: string, e: unknown): string {
+  if (e instanceof SoarError) {
+    const m = e.message;
+    return m.startsWith(`${command}:`) ? m : `${command}: ${m}`;
+  }
+  // Not one of ours: a bug. Say so without a stack trace.
+  const msg = e instanceof Error ? e.message : String(e);
+  return `${command}: internal error: ${msg}`;
+}
+
+function checkScopes(c: ManifestCommand, configured: readonly string[]): void {
+  const have = new Set(configured);
+  // okta.x.manage implies okta.x.read in Okta's model.
+  const missing = c.scopes.filter((s) => !have.has(s) && !(s.endsWith('.read') && have.has(s.replace(/\.read$/, '.manage'))));
+  if (missing.length)
+    throw new ScopeError(
+      `${c.name} needs the Okta API scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not in the configured scopes. ` +
+        `Add ${missing.join(' ')} to OKTA_SCOPES (scopes), and grant ${missing.length > 1 ? 'them' : 'it'} to the service app in the Okta Admin Console under Applications → your app → Okta API Scopes.`,
+      missing,
+    );
+}
+
+/** Runs one command: the whole pipeline of architecture.md. Never throws for a command failure. */
+export async function dispatch(name: string, rawArgs: Record<string, unknown>, params: Params, opts: RunOptions = {}): Promise<DispatchOutcome> {
+  const clock = opts.clock ?? systemClock;
+  const { commands } = loadManifest();
+  const command = commands.get(name);
+  if (!command && !BUILTINS.has(name)) {
+    return { entries: [errorEntry(redactString(`unknown command ${name}: see \`okta-soar commands\``))], exitCode: 2 };
+  }
+  let built: Awaited<ReturnType<typeof buildClient>> | undefined;
+  try {
+    const handler: Handler | undefined = handlers[name];
+    if (!handler) throw new Error(`no handler for ${name}`);
+    const manifestCmd: ManifestCommand = command ?? { name, description: name, scopes: [], arguments: [], outputs: [] };
+    const args = prepareArgs(manifestCmd, rawArgs, opts.positional);
+    const dryRun = args[DRY_RUN_ARG] === true;
+    delete args[DRY_RUN_ARG];
+    const cfg = resolveConfig(params);
+    if (cfg.authMethod === 'oauth') checkScopes(manifestCmd, cfg.scopes);
+    built = await buildClient(cfg, { clock, state: opts.state ?? processStore, transport: opts.transport, debug: opts.debug, warn: opts.warn });
+    if (dryRun) built.client.dryRunLog = [];
+    const ctx: CommandContext = {
+      command: manifestCmd,
+      args,
+      okta: built.client,
+      config: cfg,
+      clock,
+      auth: built.auth,
+      dryRun,
+      progress: opts.progress ?? (() => undefined),
+      warn: opts.warn ?? (() => undefined),
+    };
+    let results: CommandResult[];
+    if (dryRun) results = await dryRunResults(name, handler, ctx, built.client.dryRunLog!);
+    else {
+      const r = await handler(ctx);
+      results = Array.isArray(r) ? r : [r];
+    }
+    const rate = built.client.rateLimit();
+    const entries = results.map((r) => redact(resultEntry(r, rate)));
+    return { entries, exitCode: entries.some((e) => e.Type === 4) ? 1 : 0 };
+  } catch (e) {
+    const code = e instanceof UsageError ? 2 : 1;
+    return { entries: [redact(errorEntry(errorMessage(name, e)))], exitCode: code };
+  } finally {
+    built?.close();
+  }
+}
+
+async function dryRunResults(name: string, handler: Handler, ctx: CommandContext, log: NonNullable<import('./okta/client.js').OktaHttpClient['dryRunLog']>): Promise<CommandResult[]> {
+  let note = '';
+  try {
+    await handler(ctx);
+  } catch (e) {
+    // Reads still happen in a dry run; a failed read (user not found) is worth showing.
+    if (e instanceof OktaApiError || e instanceof ArgumentError || e instanceof SoarError) throw e;
+    note = '\n(The plan stops here: a later step depends on what Okta would have answered.)';
+  }
+  const rows = log.map((r) => ({ Method: r.method, Path: r.path, Body: r.body === undefined ? '' : JSON.stringify(redact(r.body)) }));
+  return [
+    {
+      readable: tableToMarkdown(`Dry run of ${name}: ${log.length} change request${log.length === 1 ? '' : 's'} would be sent, none was`, rows, ['Method', 'Path', 'Body']) + note,
+      raw: { dryRun: true, requests: log.map((r) => ({ method: r.method, path: r.path, body: redact(r.body) })) },
+      context: { 'Okta.DryRun(val.Command && val.Command === obj.Command)': { Command: name, Requests: rows } },
+    },
+  ];
+}
+
+/** Library API (contract §6): entries, never a throw for a command failure. */
+export async function runCommand(name: string, args: Record<string, unknown>, params: Params, options: RunOptions = {}): Promise<Entry[]> {
+  return (await dispatch(name, args, params, options)).entries;
+}

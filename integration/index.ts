@@ -1,0 +1,6 @@
+/** okta-soar's library API (contract §6). */
+export { runCommand, dispatch, type RunOptions, type DispatchOutcome } from './dispatcher.js';
+export type { Entry, Params, Args } from './types.js';
+export { MemoryStore, FileStore, type StateStore } from './state/store.js';
+export { systemClock, ManualClock, type Clock } from './clock.js';
+export * from './errors.js';

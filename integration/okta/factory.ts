@@ -1,0 +1,71 @@
+import { ConfigError } from '../errors.js';
+import type { Clock } from '../clock.js';
+import type { OktaConfig } from '../config.js';
+import { addSecret } from '../redact.js';
+import type { StateStore } from '../state/store.js';
+import { OktaHttpClient } from './client.js';
+import { createTransport } from './transport.js';
+import type { AuthProvider, Transport } from './types.js';
+import { createSswsAuth } from './auth/ssws.js';
+
+export const USER_AGENT = 'okta-soar/0.1.0';
+
+export interface ClientDeps {
+  clock: Clock;
+  state: StateStore;
+  transport?: Transport;
+  debug?: (line: string) => void;
+  warn?: (line: string) => void;
+}
+
+export interface BuiltClient {
+  client: OktaHttpClient;
+  auth: AuthProvider;
+  close(): void;
+}
+
+/** Builds the auth provider and client for a configuration. OAuth code (and jose) loads only when used. */
+export async function buildClient(cfg: OktaConfig, deps: ClientDeps): Promise<BuiltClient> {
+  const own = deps.transport ? undefined : createTransport({ proxy: cfg.proxy, insecure: cfg.insecure });
+  const transport = deps.transport ?? own!;
+  if (cfg.insecure) deps.warn?.('insecure=true: TLS certificates are not verified. Use NODE_EXTRA_CA_CERTS for a private CA instead.');
+  let auth: AuthProvider;
+  if (cfg.authMethod === 'api_token') {
+    if (!cfg.apiToken) throw new ConfigError('API token is missing', 'apitoken');
+    addSecret(cfg.apiToken);
+    auth = createSswsAuth(cfg.apiToken);
+  } else {
+    addSecret(cfg.privateKey);
+    const { createOAuthAuth } = await import('./auth/oauth.js');
+    auth = await createOAuthAuth({
+      origin: cfg.origin,
+      clientId: cfg.clientId!,
+      privateKey: cfg.privateKey!,
+      keyId: cfg.keyId,
+      algorithm: cfg.jwtAlgorithm,
+      scopes: cfg.scopes,
+      dpop: cfg.dpop,
+      transport,
+      state: deps.state,
+      clock: deps.clock,
+      warn: deps.warn,
+      onSecret: addSecret,
+    });
+  }
+  const client = new OktaHttpClient({
+    origin: cfg.origin,
+    auth,
+    transport,
+    clock: deps.clock,
+    state: deps.state,
+    userAgent: USER_AGENT,
+    maxRetries: cfg.maxRetries,
+    timeoutMs: cfg.timeoutMs,
+    maxWaitMs: cfg.maxWaitMs,
+    maxApiCapacity: cfg.maxApiCapacity,
+    maxConcurrency: cfg.maxConcurrency,
+    debug: deps.debug,
+    warn: deps.warn,
+  });
+  return { client, auth, close: () => own?.close() };
+}

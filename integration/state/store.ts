@@ -1,0 +1,158 @@
+import { promises as fs, constants as fsc } from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import lockfile from 'proper-lockfile';
+
+/**
+ * Where the integration keeps what must outlive a call: cached tokens, the DPoP key,
+ * the DPoP nonce, fetch-incidents lastRun. Keys are short names ("token-<hash>", "dpop-key").
+ */
+export interface StateStore {
+  get(key: string): Promise<string | undefined>;
+  /** Atomic: readers see the old value or the new one, never a torn file. */
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+  /**
+   * Runs `fn` while holding a named lock shared by every process using this store.
+   * A lock whose holder was killed is taken over once it goes stale.
+   */
+  withLock<T>(name: string, fn: () => Promise<T>, opts?: { waitMs?: number }): Promise<T>;
+  /** Human-readable location for messages ("memory" or a directory). */
+  readonly location: string;
+}
+
+const KEY_RE = /^[A-Za-z0-9._-]{1,128}$/;
+
+function checkKey(key: string): void {
+  if (!KEY_RE.test(key) || key.startsWith('.')) throw new Error(`invalid state key: ${key}`);
+}
+
+/** The library's default store: nothing touches the disk. */
+export class MemoryStore implements StateStore {
+  readonly location = 'memory';
+  private data = new Map<string, string>();
+  private locks = new Map<string, Promise<unknown>>();
+
+  async get(key: string) {
+    checkKey(key);
+    return this.data.get(key);
+  }
+  async set(key: string, value: string) {
+    checkKey(key);
+    this.data.set(key, value);
+  }
+  async delete(key: string) {
+    checkKey(key);
+    this.data.delete(key);
+  }
+  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    checkKey(name);
+    const prev = this.locks.get(name) ?? Promise.resolve();
+    const run = prev.catch(() => undefined).then(fn);
+    this.locks.set(
+      name,
+      run.catch(() => undefined),
+    );
+    return run;
+  }
+}
+
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.OKTA_STATE_DIR && env.OKTA_STATE_DIR.trim() !== ''
+    ? path.resolve(env.OKTA_STATE_DIR)
+    : path.join(os.homedir(), '.okta-soar');
+}
+
+/**
+ * Files in a directory (mode 0700), one file per key (mode 0600), written to a temporary
+ * file, fsynced and renamed into place. Locks are proper-lockfile lock directories, which
+ * go stale (and are taken over) when their holder stops refreshing them.
+ */
+export class FileStore implements StateStore {
+  private ready?: Promise<void>;
+  constructor(readonly dir: string) {}
+
+  get location() {
+    return this.dir;
+  }
+
+  private ensureDir(): Promise<void> {
+    this.ready ??= (async () => {
+      await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      const st = await fs.stat(this.dir);
+      // Tighten a directory someone created with a looser mode (POSIX only).
+      if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) await fs.chmod(this.dir, 0o700);
+    })();
+    return this.ready;
+  }
+
+  private file(key: string): string {
+    checkKey(key);
+    return path.join(this.dir, key);
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    try {
+      return await fs.readFile(this.file(key), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    const target = this.file(key);
+    await this.ensureDir();
+    const tmp = path.join(this.dir, `.${key}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const fh = await fs.open(tmp, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o600);
+    try {
+      await fh.writeFile(value, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await fs.rename(tmp, target);
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await fs.rm(this.file(key), { force: true });
+  }
+
+  async withLock<T>(name: string, fn: () => Promise<T>, opts: { waitMs?: number } = {}): Promise<T> {
+    const target = this.file(`${name}.lock-target`);
+    await this.ensureDir();
+    // proper-lockfile locks an existing path; the target is an empty marker file.
+    await fs.writeFile(target, '', { flag: 'a', mode: 0o600 });
+    const waitMs = opts.waitMs ?? 30_000;
+    const release = await lockfile.lock(target, {
+      stale: 10_000,
+      update: 2_000,
+      realpath: false,
+      retries: { retries: Math.max(1, Math.ceil(waitMs / 100)), minTimeout: 50, maxTimeout: 200, factor: 1.2 },
+    });
+    try {
+      return await fn();
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
+  /** Tries to take a lock without waiting; resolves to a release function, or undefined when held. */
+  async tryLock(name: string): Promise<(() => Promise<void>) | undefined> {
+    const target = this.file(`${name}.lock-target`);
+    await this.ensureDir();
+    await fs.writeFile(target, '', { flag: 'a', mode: 0o600 });
+    try {
+      return await lockfile.lock(target, { stale: 10_000, update: 2_000, realpath: false, retries: 0 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
+      throw e;
+    }
+  }
+}
