@@ -4,7 +4,9 @@ import type { CommandContext, Handler } from './command.js';
 import { resolveConfig } from './config.js';
 import { ArgumentError, OktaApiError, ScopeError, SoarError, UsageError } from './errors.js';
 import { loadManifest, type ManifestCommand } from './manifest.js';
-import { buildClient } from './okta/factory.js';
+import { CallScope, type PlannedRequest } from './okta/call-scope.js';
+import { buildClient, type BuiltClient } from './okta/factory.js';
+import type { ClientPool } from './okta/client-pool.js';
 import type { Transport } from './okta/types.js';
 import { redact, redactString } from './redact.js';
 import { errorEntry, resultEntry, tableToMarkdown, type CommandResult } from './results.js';
@@ -23,6 +25,8 @@ export interface RunOptions {
   progress?: (done: number, total?: number, label?: string) => void;
   warn?: (message: string) => void;
   debug?: (line: string) => void;
+  /** Reuse clients (rate budgets, connections) across calls: serve mode. */
+  clients?: ClientPool;
 }
 
 export interface DispatchOutcome {
@@ -71,7 +75,7 @@ export async function dispatch(name: string, rawArgs: Record<string, unknown>, p
   if (!command && !BUILTINS.has(name)) {
     return { entries: [errorEntry(redactString(`unknown command ${name}: see \`okta-soar commands\``))], exitCode: 2 };
   }
-  let built: Awaited<ReturnType<typeof buildClient>> | undefined;
+  let built: BuiltClient | undefined;
   try {
     const handler: Handler | undefined = handlers[name];
     if (!handler) throw new Error(`no handler for ${name}`);
@@ -81,12 +85,13 @@ export async function dispatch(name: string, rawArgs: Record<string, unknown>, p
     delete args[DRY_RUN_ARG];
     const cfg = resolveConfig(params);
     if (cfg.authMethod === 'oauth') checkScopes(manifestCmd, cfg.scopes);
-    built = await buildClient(cfg, { clock, state: opts.state ?? processStore, transport: opts.transport, debug: opts.debug, warn: opts.warn });
-    if (dryRun) built.client.dryRunLog = [];
+    const deps = { clock, state: opts.state ?? processStore, transport: opts.transport, debug: opts.debug, warn: opts.warn };
+    built = opts.clients ? await opts.clients.get(cfg, deps) : await buildClient(cfg, deps);
+    const scope = new CallScope(built.client, dryRun);
     const ctx: CommandContext = {
       command: manifestCmd,
       args,
-      okta: built.client,
+      okta: scope,
       config: cfg,
       clock,
       auth: built.auth,
@@ -95,23 +100,23 @@ export async function dispatch(name: string, rawArgs: Record<string, unknown>, p
       warn: opts.warn ?? (() => undefined),
     };
     let results: CommandResult[];
-    if (dryRun) results = await dryRunResults(name, handler, ctx, built.client.dryRunLog!);
+    if (dryRun) results = await dryRunResults(name, handler, ctx, scope.planned);
     else {
       const r = await handler(ctx);
       results = Array.isArray(r) ? r : [r];
     }
-    const rate = built.client.rateLimit();
+    const rate = scope.rateLimit();
     const entries = results.map((r) => redact(resultEntry(r, rate)));
     return { entries, exitCode: entries.some((e) => e.Type === 4) ? 1 : 0 };
   } catch (e) {
     const code = e instanceof UsageError ? 2 : 1;
     return { entries: [redact(errorEntry(errorMessage(name, e)))], exitCode: code };
   } finally {
-    built?.close();
+    if (!opts.clients) built?.close();
   }
 }
 
-async function dryRunResults(name: string, handler: Handler, ctx: CommandContext, log: NonNullable<import('./okta/client.js').OktaHttpClient['dryRunLog']>): Promise<CommandResult[]> {
+async function dryRunResults(name: string, handler: Handler, ctx: CommandContext, log: PlannedRequest[]): Promise<CommandResult[]> {
   let note = '';
   try {
     await handler(ctx);

@@ -163,6 +163,8 @@ type VerbFn = (io: CliIO, flags: GlobalFlags, argv: string[]) => Promise<number>
 const LAZY_VERBS: Record<string, () => Promise<VerbFn>> = {
   sandbox: async () => (await import('./verbs/sandbox.js')).sandboxVerb,
   keygen: async () => (await import('./verbs/keygen.js')).keygenVerb,
+  shell: async () => (await import('./verbs/shell.js')).shellVerb,
+  serve: async () => (await import('./verbs/serve.js')).serveVerb,
 };
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
