@@ -1,6 +1,7 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { ArgumentError, UsageError } from './errors.js';
-import type { ManifestArgument, ManifestCommand } from './manifest.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { ArgumentError, showValue, UsageError } from './errors.js';
+import { loadManifest, type ManifestArgument, type ManifestCommand } from './manifest.js';
+import { getValidator } from './validators.js';
 import type { Args } from './types.js';
 
 /** XSOAR platform arguments: accepted on any command and left to the platform. */
@@ -19,6 +20,9 @@ export const DRY_RUN_ARG = 'dry_run';
 
 /** The longest string value accepted unless an argument's schema says otherwise. */
 export const DEFAULT_MAX_LENGTH = 4096;
+
+/** The longest raw value of any argument, before coercion (JSON objects and lists included). */
+export const MAX_RAW_LENGTH = 1024 * 1024;
 
 export interface ParsedLine {
   command: string;
@@ -76,7 +80,7 @@ export function splitArgWords(words: string[]): { args: Record<string, string>; 
     const eq = w.indexOf('=');
     if (eq > 0 && /^[A-Za-z][A-Za-z0-9_-]*$/.test(w.slice(0, eq))) {
       const name = w.slice(0, eq);
-      if (name in args) throw new UsageError(`argument ${name} is given twice`);
+      if (Object.hasOwn(args, name)) throw new UsageError(`argument ${name} is given twice`);
       args[name] = w.slice(eq + 1);
     } else positional.push(w);
   }
@@ -153,16 +157,15 @@ export function commandSchema(c: ManifestCommand, opts: { extraArgs?: Record<str
   return schema;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false, coerceTypes: false });
-const compiled = new Map<string, ValidateFunction>();
+/** The full argument schema the dispatcher validates against (dry_run added where it applies). */
+export function validatedSchema(c: ManifestCommand): JsonSchema {
+  return commandSchema(c, { extraArgs: c.changes ? { [DRY_RUN_ARG]: { type: 'boolean' } } : {} });
+}
 
 function validatorFor(c: ManifestCommand): ValidateFunction {
-  let v = compiled.get(c.name);
-  if (!v) {
-    v = ajv.compile(commandSchema(c, { extraArgs: c.changes ? { [DRY_RUN_ARG]: { type: 'boolean' } } : {} }));
-    compiled.set(c.name, v);
-  }
-  return v;
+  // Built-ins (test-module) are not in the manifest: compile their (empty) schema at run time.
+  const hash = loadManifest().commands.has(c.name) ? loadManifest().hash : 'builtin';
+  return getValidator(`cmd:${c.name}`, hash, () => validatedSchema(c));
 }
 
 const TRUE = new Set(['true', 'yes', '1', 'on']);
@@ -265,25 +268,28 @@ function describeError(command: string, e: ErrorObject, c: ManifestCommand): Arg
  */
 export function prepareArgs(c: ManifestCommand, raw: Record<string, unknown>, positional: string[] = []): Args {
   const known = new Map(c.arguments.map((a) => [a.name, a]));
-  const input: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) {
+  // No prototype: an argument named __proto__ or constructor is just an unknown argument.
+  const input: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(raw ?? {})) {
     if (PLATFORM_ARGS.has(k)) continue;
     if (v === undefined || v === null || v === '') continue;
+    if (typeof v === 'string' && v.length > MAX_RAW_LENGTH) throw new ArgumentError(`${c.name}: argument ${showValue(k)} is longer than ${MAX_RAW_LENGTH} characters`, k, 'maxLength');
     input[k] = v;
   }
   if (positional.length) {
     const def = c.arguments.find((a) => a.default);
-    if (!def) throw new ArgumentError(`${c.name}: takes no positional argument (got "${positional[0]}"); use name=value`, undefined, 'positional');
+    if (!def) throw new ArgumentError(`${c.name}: takes no positional argument (got ${showValue(positional[0], 32)}); use name=value`, undefined, 'positional');
     if (positional.length > 1) throw new ArgumentError(`${c.name}: only one positional argument (${def.name}) is accepted`, def.name, 'positional');
     if (def.name in input) throw new ArgumentError(`${c.name}: argument ${def.name} is given twice`, def.name, 'duplicate');
+    if (typeof positional[0] === 'string' && positional[0].length > MAX_RAW_LENGTH) throw new ArgumentError(`${c.name}: argument ${def.name} is longer than ${MAX_RAW_LENGTH} characters`, def.name, 'maxLength');
     input[def.name] = positional[0];
   }
   for (const k of Object.keys(input)) {
     if (known.has(k) || (k === DRY_RUN_ARG && c.changes)) continue;
     const names = [...known.keys(), ...(c.changes ? [DRY_RUN_ARG] : [])];
-    const hint = closest(k, names);
+    const hint = k.length <= 64 ? closest(k, names) : undefined;
     throw new ArgumentError(
-      `${c.name}: unknown argument ${k}${hint ? ` (did you mean ${hint}?)` : names.length ? ` (known: ${names.join(', ')})` : ' (this command takes no arguments)'}`,
+      `${c.name}: unknown argument ${/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(k) ? k : showValue(k)}${hint ? ` (did you mean ${hint}?)` : names.length ? ` (known: ${names.join(', ')})` : ' (this command takes no arguments)'}`,
       k,
       'unknown',
     );

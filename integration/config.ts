@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { Ajv, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
 import { ConfigError } from './errors.js';
 import { loadManifest, type ManifestParam } from './manifest.js';
 import type { Params } from './types.js';
+import { getValidator } from './validators.js';
+
+const require = createRequire(import.meta.url);
 
 export const DEFAULT_SCOPES = [
   'okta.apps.manage',
@@ -78,7 +80,7 @@ export function readConfigFile(file: string): Record<string, unknown> {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = (require('yaml') as typeof import('yaml')).parse(text);
   } catch (e) {
     throw new ConfigError(`config file ${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -109,7 +111,12 @@ export function paramsFromSources(env: NodeJS.ProcessEnv, file?: Record<string, 
   return out;
 }
 
-let paramValidator: ValidateFunction | undefined;
+/** The JSON Schema of the configuration parameters (from the manifest). */
+export function configSchema(): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  for (const p of loadManifest().manifest.configuration) properties[p.name] = p.schema ?? {};
+  return { type: 'object', properties };
+}
 
 function coerceParam(p: ManifestParam, v: unknown): unknown {
   const t = p.schema?.type;
@@ -161,11 +168,7 @@ export function resolveConfig(input: Params): OktaConfig {
   for (const k of Object.keys(src)) {
     if (!known.has(k) && src[k] !== undefined) throw new ConfigError(`unknown configuration parameter ${k}`, k);
   }
-  if (!paramValidator) {
-    const properties: Record<string, unknown> = {};
-    for (const p of manifest.configuration) properties[p.name] = p.schema ?? {};
-    paramValidator = new Ajv({ strict: false, allErrors: false }).compile({ type: 'object', properties });
-  }
+  const paramValidator = getValidator('config', loadManifest().hash, configSchema);
   if (!paramValidator(params)) {
     const e = paramValidator.errors![0]!;
     const name = e.instancePath.split('/')[1] ?? '';

@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { Ajv } from 'ajv';
+import { createRequire } from 'node:module';
 import { packageRoot } from './paths.js';
+
+const require = createRequire(import.meta.url);
 
 export interface ManifestParam {
   name: string;
@@ -64,6 +66,8 @@ export interface Manifest {
 
 export interface LoadedManifest {
   manifest: Manifest;
+  /** SHA-256 of integration.yml: keys the build's caches. */
+  hash: string;
   commands: Map<string, ManifestCommand>;
   params: Map<string, ManifestParam>;
 }
@@ -73,6 +77,7 @@ let loaded: LoadedManifest | undefined;
 /** Validates a parsed manifest against schemas/manifest.schema.json; returns problems (empty when fine). */
 export function checkManifest(doc: unknown, root = packageRoot()): string[] {
   const schema = JSON.parse(readFileSync(path.join(root, 'schemas', 'manifest.schema.json'), 'utf8'));
+  const { Ajv } = require('ajv') as typeof import('ajv');
   const ajv = new Ajv({ allErrors: true, strict: false });
   const validate = ajv.compile(schema);
   const problems: string[] = [];
@@ -107,21 +112,53 @@ export function checkManifest(doc: unknown, root = packageRoot()): string[] {
   return problems;
 }
 
+/** Where `npm run build` leaves the validated manifest, keyed by the yml's hash. */
+function cachePath(root: string): string {
+  return path.join(root, 'dist', 'manifest.cache.json');
+}
+
+function index(manifest: Manifest, hash: string): LoadedManifest {
+  return {
+    manifest,
+    hash,
+    commands: new Map(manifest.script.commands.map((c) => [c.name, c])),
+    params: new Map(manifest.configuration.map((p) => [p.name, p])),
+  };
+}
+
+function parseAndCheck(text: string, root: string): Manifest {
+  const doc = (require('yaml') as typeof import('yaml')).parse(text) as unknown;
+  const problems = checkManifest(doc, root);
+  if (problems.length) throw new Error(`integration.yml is invalid:\n- ${problems.join('\n- ')}`);
+  return doc as Manifest;
+}
+
 /**
- * The manifest, loaded and validated once per process. The schema check costs a few
- * milliseconds of ajv compilation; it runs here so a broken manifest can never half-work.
+ * The manifest, loaded and validated once per process. `npm run build` validates it and
+ * caches the result beside the build, keyed by the SHA-256 of integration.yml; a process whose
+ * yml matches the cache skips YAML parsing and schema compilation (start-up time matters to
+ * one-command processes). An edited yml is parsed and validated again.
  */
 export function loadManifest(): LoadedManifest {
   if (loaded) return loaded;
   const root = packageRoot();
-  const doc = parseYaml(readFileSync(path.join(root, 'integration.yml'), 'utf8')) as unknown;
-  const problems = checkManifest(doc, root);
-  if (problems.length) throw new Error(`integration.yml is invalid:\n- ${problems.join('\n- ')}`);
-  const manifest = doc as Manifest;
-  loaded = {
-    manifest,
-    commands: new Map(manifest.script.commands.map((c) => [c.name, c])),
-    params: new Map(manifest.configuration.map((p) => [p.name, p])),
-  };
-  return loaded;
+  const text = readFileSync(path.join(root, 'integration.yml'), 'utf8');
+  const hash = createHash('sha256').update(text).digest('hex');
+  try {
+    const cached = JSON.parse(readFileSync(cachePath(root), 'utf8')) as { hash: string; manifest: Manifest };
+    if (cached.hash === hash) return (loaded = index(cached.manifest, hash));
+  } catch {
+    /* no cache: parse below */
+  }
+  return (loaded = index(parseAndCheck(text, root), hash));
+}
+
+/** Build step: validate integration.yml and write the cache loadManifest reads. */
+export function writeManifestCache(): string {
+  const root = packageRoot();
+  const text = readFileSync(path.join(root, 'integration.yml'), 'utf8');
+  const manifest = parseAndCheck(text, root);
+  const file = cachePath(root);
+  writeFileSync(file, JSON.stringify({ hash: createHash('sha256').update(text).digest('hex'), manifest }));
+  return file;
 }

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// `npm test`: build (the end-to-end tests run the real CLI from dist/), then phase 1 (unit and
+// end-to-end tests; sandboxes record every HTTP exchange), then phase 2 (the recordings checked
+// against Okta's OpenAPI spec). With arguments (`npm test -- test/unit`), only phase 1 runs, on
+// the files named. Type errors are reported by `npm run typecheck`, not here.
+import { spawnSync } from 'node:child_process';
+
+const args = process.argv.slice(2);
+const env = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--experimental-vm-modules'].filter(Boolean).join(' ') };
+const run = (cmd, argv, opts = {}) => spawnSync(cmd, argv, { stdio: 'inherit', env, ...opts }).status ?? 1;
+
+if (run('npm', ['run', '--silent', 'build']) !== 0) console.error('test: the build reported type errors (see npm run typecheck); testing what it emitted.');
+const jest = ['node_modules/jest/bin/jest.js'];
+let code = run(process.execPath, [...jest, ...args]);
+if (code === 0 && args.length === 0) code = run(process.execPath, [...jest, '-c', 'jest.conformance.config.js']);
+process.exitCode = code;
