@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
@@ -15,11 +14,17 @@ test('the build-time validators accept and reject exactly what runtime-compiled 
   const { manifest, hash } = loadManifest();
   const schemas: Record<string, Record<string, unknown>> = { config: configSchema() };
   for (const c of manifest.script.commands) schemas[`cmd:${c.name}`] = validatedSchema(c);
-  const dir = mkdtempSync(path.join(tmpdir(), 'validators-'));
   // Generated code requires ajv's runtime helpers: place it where node_modules resolves.
-  const file = path.join(process.cwd(), 'node_modules', '.cache', `validators-test-${path.basename(dir)}.cjs`);
+  const dir = path.join(process.cwd(), 'node_modules', '.cache');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `validators-test-${process.pid}.cjs`);
   writeFileSync(file, generateValidatorsCode(hash, schemas));
-  const mod = require(file) as Record<string, ValidateFunction> & { hash: string };
+  let mod: Record<string, ValidateFunction> & { hash: string };
+  try {
+    mod = require(file) as Record<string, ValidateFunction> & { hash: string };
+  } finally {
+    rmSync(file, { force: true });
+  }
   expect(mod.hash).toBe(hash);
   const ajv = new Ajv({ allErrors: true, strict: false });
   const samples: Array<[string, unknown]> = [
