@@ -4,6 +4,7 @@
  * directly to inspect or arrange things (add users, append log events, set push outcomes and
  * rate limits).
  */
+import { isIPv6 } from 'node:net';
 import { Rng } from './random.js';
 import { LogStore, type LogEvent, type StoredEvent } from './log-store.js';
 import { notFound, oktaError, validationFailed } from './errors.js';
@@ -811,14 +812,18 @@ function validIpv4(s: string): boolean {
   return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
 }
 
+/** Okta IP zones take IPv4 and IPv6 addresses, as CIDR blocks or ranges (never mixed in one range). */
 function validAddress(type: 'CIDR' | 'RANGE', value: string): boolean {
   if (type === 'CIDR') {
     const [ip, bits, extra] = value.split('/');
     if (extra !== undefined || ip === undefined) return false;
-    if (bits === undefined) return validIpv4(ip);
-    return validIpv4(ip) && /^\d{1,2}$/.test(bits) && Number(bits) <= 32;
+    const v6 = isIPv6(ip);
+    if (!v6 && !validIpv4(ip)) return false;
+    if (bits === undefined) return true;
+    return /^\d{1,3}$/.test(bits) && Number(bits) <= (v6 ? 128 : 32);
   }
   const [a, b, extra] = value.split('-');
   if (extra !== undefined || a === undefined) return false;
+  if (isIPv6(a)) return b === undefined || isIPv6(b);
   return b === undefined ? validIpv4(a) : validIpv4(a) && validIpv4(b);
 }
