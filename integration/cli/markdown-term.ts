@@ -31,7 +31,10 @@ function cut(s: string, w: number): string {
   return chars.length <= w ? s + ' '.repeat(w - chars.length) : chars.slice(0, Math.max(0, w - 1)).join('') + '…';
 }
 
-function renderTable(rows: string[][], maxWidth: number, color: boolean): string {
+function renderTable(allRows: string[][], maxWidth: number, color: boolean): string {
+  // Columns empty in every row say nothing in a terminal: leave them out.
+  const keep = allRows[0]!.map((_h, c) => allRows.slice(1).some((r) => (r[c] ?? '') !== ''));
+  const rows = allRows.length > 1 ? allRows.map((r) => r.filter((_v, c) => keep[c])) : allRows;
   const cols = Math.max(...rows.map((r) => r.length));
   const widths = Array.from({ length: cols }, (_, c) => Math.max(...rows.map((r) => width(r[c] ?? ''))));
   const sep = 3;
