@@ -163,12 +163,46 @@ export function userRefsFromArgs(args: Record<string, unknown>): UserRef[] {
   for (const r of refs) {
     if (r.userId && !/^[A-Za-z0-9]{1,64}$/.test(r.userId)) throw new ArgumentError(`userId ${JSON.stringify(r.userId.slice(0, 80))} is not an Okta id (letters and digits only)`, 'userId', 'pattern');
     if ((r.username?.length ?? 0) > 1024) throw new ArgumentError('username is longer than 1024 characters', 'username', 'maxLength');
+    if ((r.userEmail?.length ?? 0) > 1024) throw new ArgumentError('userEmail is longer than 1024 characters', 'userEmail', 'maxLength');
   }
   const seen = new Set<string>();
-  return refs.filter((r) => {
+  const unique = refs.filter((r) => {
     const k = JSON.stringify(r).toLowerCase();
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
   });
+  if (unique.length > MAX_BULK_USERS)
+    throw new ArgumentError(`${unique.length} users named; one command acts on at most ${MAX_BULK_USERS} (split the list)`, 'username', 'maxItems');
+  return unique;
+}
+
+/** The most users one bulk command acts on: each costs Okta requests from the org's shared rate limits. */
+export const MAX_BULK_USERS = 1000;
+
+/**
+ * The Okta id of the user named by a single-user reference. A userId is used as given (no
+ * request); a login or email costs one lookup. Paths such as /users/{id}/factors need the id.
+ */
+export async function resolveUserId(ctx: CommandContext, ref: UserRef): Promise<{ id: string; login?: string }> {
+  if (ref.userId) return { id: ref.userId };
+  const u = await requireUser(ctx, ref);
+  return { id: u.id, login: u.profile.login };
+}
+
+/** Splits a comma-separated argument into trimmed, non-empty values. */
+export function commaList(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map((x) => String(x).trim()).filter(Boolean);
+  if (typeof v !== 'string') return [];
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Drops undefined and null members, so context holds only what Okta said. */
+export function compact<T extends Record<string, unknown>>(o: T): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null) out[k] = v;
+  return out as Partial<T>;
 }

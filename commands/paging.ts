@@ -7,6 +7,8 @@ export interface Collected<T> {
   after?: string;
   /** Pages requested. */
   pages: number;
+  /** More items were received than `limit` (a server that ignores `limit`): there is no exact cursor. */
+  more?: boolean;
 }
 
 /** Okta's `next` link with only its page size lowered, so the page ends where the caller's limit does. */
@@ -22,21 +24,24 @@ function withLimit(nextUrl: string, limit: number): string {
  * Stops at `limit`, at the end of the list, or on an empty page (System Log polling queries
  * always carry a next link).
  */
-export async function collect<T>(ctx: CommandContext, first: OktaRequest, limit: number, pageMax: number): Promise<Collected<T>> {
-  const req: OktaRequest = { ...first, query: { ...first.query, limit: Math.min(limit, pageMax) } };
+export async function collect<T>(ctx: CommandContext, first: OktaRequest, limit: number, pageMax: number, opts: { sendLimit?: boolean } = {}): Promise<Collected<T>> {
+  // Some lists (a user's groups) take no `limit`: Okta decides the page size, we cut at `limit`.
+  const sendLimit = opts.sendLimit !== false;
+  const req: OktaRequest = sendLimit ? { ...first, query: { ...first.query, limit: Math.min(limit, pageMax) } } : first;
   let res = await ctx.okta.request<T[]>(req);
   const items: T[] = [...(Array.isArray(res.data) ? res.data : [])];
   let pages = 1;
   while (items.length < limit && res.nextUrl && Array.isArray(res.data) && res.data.length > 0) {
     const remaining = limit - items.length;
     ctx.progress(items.length, limit, 'items');
-    res = await ctx.okta.requestUrl<T[]>('GET', remaining < pageMax ? withLimit(res.nextUrl, remaining) : res.nextUrl);
+    res = await ctx.okta.requestUrl<T[]>('GET', sendLimit && remaining < pageMax ? withLimit(res.nextUrl, remaining) : res.nextUrl);
     pages++;
     if (Array.isArray(res.data)) items.push(...res.data);
   }
   if (pages > 1) ctx.progress(items.length, limit, 'items');
   const cut = items.length > limit;
   const out: Collected<T> = { items: cut ? items.slice(0, limit) : items, pages };
+  if (cut) out.more = true;
   // A server that ignored `limit` leaves no exact cursor: say nothing rather than skip items.
   if (!cut && res.nextUrl && Array.isArray(res.data) && res.data.length > 0) {
     const after = new URL(res.nextUrl).searchParams.get('after');

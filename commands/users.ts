@@ -6,7 +6,7 @@ import { collect } from './paging.js';
 
 const PAGE = 200;
 
-function usersReadable(title: string, users: OktaUser[], verbose: boolean): string {
+export function usersReadable(title: string, users: OktaUser[], verbose: boolean): string {
   if (!verbose) return tableToMarkdown(title, users.map(userRow), USER_HEADERS);
   return users
     .map((u) => {
