@@ -127,7 +127,8 @@ function index(manifest: Manifest, hash: string): LoadedManifest {
 }
 
 function parseAndCheck(text: string, root: string): Manifest {
-  const doc = (require('yaml') as typeof import('yaml')).parse(text) as unknown;
+  // Our own, trusted file: allow the anchors it reuses (yaml's default budget is 100 aliases).
+  const doc = (require('yaml') as typeof import('yaml')).parse(text, { maxAliasCount: 2000 }) as unknown;
   const problems = checkManifest(doc, root);
   if (problems.length) throw new Error(`integration.yml is invalid:\n- ${problems.join('\n- ')}`);
   return doc as Manifest;
