@@ -4,3 +4,4 @@ export type { Entry, Params, Args } from './types.js';
 export { MemoryStore, FileStore, type StateStore } from './state/store.js';
 export { systemClock, ManualClock, type Clock } from './clock.js';
 export * from './errors.js';
+export { fetchIncidents, DEFAULT_FETCH_FILTER, type FetchOptions, type FetchResult, type FetchLastRun, type Incident } from './fetch/index.js';

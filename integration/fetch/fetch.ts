@@ -1,0 +1,260 @@
+import { systemClock, type Clock } from '../clock.js';
+import { resolveConfig, type OktaConfig } from '../config.js';
+import { ArgumentError, ConfigError, OktaApiError, ScopeError } from '../errors.js';
+import { buildClient } from '../okta/factory.js';
+import type { OktaResponse, Transport } from '../okta/types.js';
+import { buildQuery } from '../okta/url.js';
+import { redactString } from '../redact.js';
+import { MemoryStore, type StateStore } from '../state/store.js';
+import { oktaTime, parseTime } from '../time.js';
+import type { Params } from '../types.js';
+import type { LogEvent } from '../../commands/logs.js';
+import { DEFAULT_FETCH_FILTER } from './default-filter.js';
+import { eventId, parseSeverityMap, toIncident, type Incident } from './incidents.js';
+import { checkLastRun, fingerprintOf, LOGS_PATH, MAX_PAGE, nextSeen, type FetchLastRun, type ResetReason } from './last-run.js';
+
+const DAY = 86_400_000;
+/** The System Log keeps 90 days; a `since` beyond that finds nothing older anyway. */
+const RETENTION_MS = 90 * DAY;
+
+export interface FetchOptions {
+  /** Where OAuth tokens and the DPoP key live. Default: memory (the library touches no files). */
+  state?: StateStore;
+  clock?: Clock;
+  /** Replace the HTTP transport (tests, benchmarks). */
+  transport?: Transport;
+  /** Stops the cycle between pages; what was fetched is returned with a lastRun that resumes after it. */
+  signal?: AbortSignal;
+  /** Events returned so far in this cycle, of at most `max_fetch`. */
+  progress?: (done: number, total?: number, label?: string) => void;
+  /** Warnings for the user (already redacted); they are in the result's `warnings` too. */
+  warn?: (message: string) => void;
+  debug?: (line: string) => void;
+}
+
+/** Why a cycle ended. */
+export type FetchStop = 'caught_up' | 'max_fetch' | 'error' | 'aborted';
+
+export interface FetchResult {
+  incidents: Incident[];
+  lastRun: FetchLastRun;
+  stop: FetchStop;
+  warnings: string[];
+}
+
+/** What fetch-incidents reads from the configuration. */
+export interface FetchSettings {
+  filter: string;
+  firstFetch: string;
+  maxFetch: number;
+  /** `limit` of a new history's first query; Okta keeps it in every `next` link. */
+  pageLimit: number;
+  severityMap: Map<string, number>;
+  incidentType?: string;
+}
+
+export function fetchSettings(cfg: OktaConfig): FetchSettings {
+  const p = cfg.params;
+  const filter = typeof p.fetch_query_filter === 'string' && p.fetch_query_filter.trim() ? p.fetch_query_filter.trim() : DEFAULT_FETCH_FILTER;
+  const maxFetch = Number(p.max_fetch ?? 1000);
+  if (!Number.isInteger(maxFetch) || maxFetch < 1) throw new ConfigError('max_fetch must be a positive integer', 'max_fetch');
+  const s: FetchSettings = {
+    filter,
+    firstFetch: String(p.first_fetch ?? '3 days'),
+    maxFetch,
+    pageLimit: Math.min(MAX_PAGE, maxFetch),
+    severityMap: parseSeverityMap(p.severity_map),
+  };
+  if (typeof p.incidentType === 'string' && p.incidentType.trim()) s.incidentType = p.incidentType.trim();
+  return s;
+}
+
+/** Default store for tokens when the caller names none: one per process, in memory. */
+const processStore = new MemoryStore();
+
+function firstFetchMs(s: FetchSettings, now: number): number {
+  try {
+    return parseTime(s.firstFetch, now, 'first_fetch');
+  } catch (e) {
+    if (e instanceof ArgumentError) throw new ConfigError(e.message, 'first_fetch');
+    throw e;
+  }
+}
+
+/** A new history: the open ascending polling query from `first_fetch` (no `until`). */
+function newHistory(cfg: OktaConfig, s: FetchSettings, fingerprint: string, now: number, warn: (m: string) => void): FetchLastRun {
+  let since = firstFetchMs(s, now);
+  if (since < now - RETENTION_MS) {
+    since = now - RETENTION_MS;
+    warn(`first_fetch (${s.firstFetch}) reaches beyond the System Log's 90-day retention; starting at ${oktaTime(since)}`);
+  }
+  const cursor = cfg.origin + '/api/v1/logs' + buildQuery({ since: oktaTime(since), sortOrder: 'ASCENDING', limit: s.pageLimit, filter: s.filter });
+  return { version: 1, org: cfg.origin, fingerprint, cursor, seen: [], historyStart: oktaTime(since), caughtUp: false, fetched: 0 };
+}
+
+/** 400 E0000053 / E0000001 on a stored cursor: Okta no longer accepts it (too old, or its query is). */
+function isRejectedCursor(e: unknown): e is OktaApiError {
+  return e instanceof OktaApiError && e.status === 400 && (e.errorCode === 'E0000053' || e.errorCode === 'E0000001');
+}
+
+const RESET_WHY: Record<ResetReason, string> = {
+  filter_changed: 'fetch_query_filter changed',
+  org_changed: 'the Okta org changed',
+  cursor_rejected: 'Okta no longer accepts the saved System Log cursor',
+  invalid_last_run: 'the saved lastRun is not usable',
+};
+
+/**
+ * One fetch-incidents cycle (contract §5, §6): reads System Log events after `lastRun`, up to
+ * `max_fetch`, and returns them as incidents with the lastRun that continues exactly after them.
+ * Touches no files. Rejects (ConfigError, OktaApiError, RateLimitError, NetworkError …) only when
+ * nothing could be fetched; a failure after some events returns those events, with a lastRun
+ * that resumes right after them and `stop: 'error'`.
+ */
+export async function fetchIncidents(params: Params, lastRun?: unknown, options: FetchOptions = {}): Promise<FetchResult> {
+  const clock = options.clock ?? systemClock;
+  const warnings: string[] = [];
+  const warn = (m: string) => {
+    const line = redactString(m);
+    warnings.push(line);
+    options.warn?.(line);
+  };
+  const cfg = resolveConfig(params);
+  if (cfg.authMethod === 'oauth' && !cfg.scopes.includes('okta.logs.read'))
+    throw new ScopeError(
+      'fetch-incidents needs the Okta API scope okta.logs.read, which is not in the configured scopes. Add it to OKTA_SCOPES (scopes), and grant it to the service app in the Okta Admin Console under Applications → your app → Okta API Scopes.',
+      ['okta.logs.read'],
+    );
+  const s = fetchSettings(cfg);
+  const fingerprint = fingerprintOf(cfg.origin, s.filter);
+  const check = checkLastRun(lastRun, cfg.origin, fingerprint);
+
+  const startNewHistory = (reason: ResetReason | undefined, detail: string): FetchLastRun => {
+    const run = newHistory(cfg, s, fingerprint, clock.now(), warn);
+    if (reason) {
+      run.reset = { reason, at: oktaTime(clock.now()), detail: redactString(detail) };
+      warn(`${detail}: starting a new fetch history from first_fetch (${run.historyStart}). Events returned before may be returned again; their dbotMirrorId (uuid) identifies them.`);
+    }
+    return run;
+  };
+  let run: FetchLastRun;
+  let resumed: boolean;
+  if (check.kind === 'resume') {
+    run = check.run;
+    resumed = true;
+  } else {
+    run = check.kind === 'new-history' ? startNewHistory(check.reason, `${RESET_WHY[check.reason]} (${check.detail})`) : startNewHistory(undefined, '');
+    resumed = false;
+  }
+
+  const built = await buildClient(cfg, { clock, state: options.state ?? processStore, transport: options.transport, debug: options.debug, warn: options.warn });
+  const incidents: Incident[] = [];
+  const seen = new Set(run.seen);
+  /** Uuids in the order returned: the stored ones, then this cycle's. */
+  const recent = [...run.seen];
+  let cursor = run.cursor;
+  /** Ids of the events before the stop point, when the cycle stopped inside the cursor's page. */
+  let pageHead: string[] = [];
+  let pagesRead = 0;
+  let latestMs = run.latestPublished ? Date.parse(run.latestPublished) : NaN;
+  let stop: FetchStop;
+  let failure: unknown;
+  const incidentOpts = { severityMap: s.severityMap, incidentType: s.incidentType };
+  try {
+    for (;;) {
+      if (options.signal?.aborted) {
+        stop = 'aborted';
+        break;
+      }
+      let res: OktaResponse<unknown>;
+      try {
+        res = await built.client.requestUrl<unknown>('GET', cursor, { allowedPath: LOGS_PATH });
+      } catch (e) {
+        if (resumed && pagesRead === 0 && isRejectedCursor(e)) {
+          // Past retention (90 days) or otherwise refused: report it and start again from first_fetch.
+          run = startNewHistory('cursor_rejected', `${RESET_WHY.cursor_rejected} (${e.message})`);
+          resumed = false;
+          seen.clear();
+          recent.length = 0;
+          cursor = run.cursor;
+          latestMs = NaN;
+          continue;
+        }
+        failure = e;
+        stop = 'error';
+        break;
+      }
+      if (!Array.isArray(res.data)) {
+        failure = new OktaApiError(res.status, 'GET', '/api/v1/logs', undefined, 'Okta returned something other than a list of events');
+        stop = 'error';
+        break;
+      }
+      pagesRead++;
+      const events = res.data as LogEvent[];
+      if (events.length === 0) {
+        // Caught up. A polling query always has a next link, also here; it is the new cursor.
+        if (res.nextUrl) cursor = res.nextUrl;
+        stop = 'caught_up';
+        break;
+      }
+      let i = 0;
+      for (; i < events.length; i++) {
+        const ev = events[i]!;
+        if (!ev || typeof ev !== 'object') continue;
+        const id = eventId(ev);
+        if (seen.has(id)) continue; // already returned: the head of a page read again, or an Okta repeat
+        if (incidents.length >= s.maxFetch) break;
+        incidents.push(toIncident(ev, incidentOpts));
+        seen.add(id);
+        recent.push(id);
+        const t = typeof ev.published === 'string' ? Date.parse(ev.published) : NaN;
+        if (!Number.isNaN(t) && !(t <= latestMs)) latestMs = t;
+      }
+      if (i < events.length) {
+        // max_fetch was reached inside this page: the cursor stays on it, and the ids of the part
+        // already returned (this cycle's and earlier ones') go to lastRun so it is skipped next time.
+        pageHead = idsOf(events.slice(0, i));
+        stop = 'max_fetch';
+        break;
+      }
+      if (!res.nextUrl) {
+        // Never seen from a polling query. Every event of the page is returned; keep the cursor on
+        // the page and all its ids, so the next cycle reads it again and returns nothing twice.
+        pageHead = idsOf(events);
+        failure = new OktaApiError(res.status, 'GET', '/api/v1/logs', undefined, 'Okta sent no next link for a System Log polling query');
+        stop = 'error';
+        break;
+      }
+      cursor = res.nextUrl;
+      options.progress?.(incidents.length, s.maxFetch, 'events');
+      if (incidents.length >= s.maxFetch) {
+        stop = 'max_fetch';
+        break;
+      }
+    }
+  } finally {
+    built.close();
+  }
+
+  if (stop === 'error' && incidents.length === 0) throw failure;
+  const now = oktaTime(clock.now());
+  run.cursor = cursor;
+  // No page read: the cursor is still last cycle's page, whose returned head is in run.seen.
+  run.seen = pagesRead === 0 ? run.seen : nextSeen(recent, pageHead);
+  run.caughtUp = stop === 'caught_up';
+  run.fetched += incidents.length;
+  if (!Number.isNaN(latestMs)) run.latestPublished = oktaTime(latestMs);
+  delete run.error;
+  if (stop === 'error') {
+    const message = redactString(failure instanceof Error ? failure.message : String(failure));
+    run.error = { at: now, message };
+    warn(`fetch stopped early after ${incidents.length} event${incidents.length === 1 ? '' : 's'}: ${message}. The next fetch resumes right after them.`);
+  }
+  return { incidents, lastRun: run, stop, warnings };
+}
+
+function idsOf(events: readonly LogEvent[]): string[] {
+  const out: string[] = [];
+  for (const e of events) if (e && typeof e === 'object') out.push(eventId(e));
+  return out;
+}
