@@ -1,16 +1,33 @@
-import { NetworkError, OktaApiError, RateLimitError, SecurityError, type OktaErrorCause } from '../errors.js';
+import { AuthError, NetworkError, OktaApiError, RateLimitError, SecurityError, type OktaErrorCause } from '../errors.js';
 import { redactString } from '../redact.js';
 import { parseLinks } from './link.js';
-import { bucketKey, clockSkew, RateBudget, readRateHeaders } from './rate-budget.js';
+import { bucketKey, isConcurrencyLimit, RateBudget, readRateHeaders } from './rate-budget.js';
 import { Semaphore } from './semaphore.js';
+import { failureKind } from './transport.js';
 import { buildQuery, checkOwnUrl, fillPath } from './url.js';
 import type { ClientOptions, HttpMethod, OktaClient, OktaRequest, OktaResponse, RateLimitSnapshot, WireResponse } from './types.js';
 
-/** Network failures where the request certainly never reached Okta: safe to resend any method. */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
 function isIdempotent(method: HttpMethod, flag?: boolean): boolean {
   return flag ?? (method === 'GET' || method === 'PUT' || method === 'DELETE');
+}
+
+/** Why a request that may have reached Okta was not sent again. */
+function notRepeated(method: HttpMethod): string {
+  return `Not retried: a ${method} that may have reached Okta is not sent twice (it may have taken effect); check before running the command again`;
+}
+
+function exhausted(e: Error, failures: number): Error {
+  if (failures > 0) e.message += ` (gave up after ${failures + 1} attempts)`;
+  return e;
+}
+
+/** Retry-After (seconds or an HTTP date) in ms from now, when present and sane. */
+function retryAfterMs(h: Record<string, string>, now: number): number | undefined {
+  const v = h['retry-after']?.trim();
+  if (!v) return undefined;
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? Math.max(0, t - now) : undefined;
 }
 
 function parseBody(res: WireResponse): unknown {
@@ -39,9 +56,12 @@ export class OktaHttpClient implements OktaClient {
   /** Dry-run: changing requests are recorded here instead of sent. */
   dryRunLog?: Array<{ method: HttpMethod; path: string; body?: unknown }>;
 
-  constructor(private opts: ClientOptions & { maxConcurrency?: number }) {
+  private random: () => number;
+
+  constructor(private opts: ClientOptions & { maxConcurrency?: number; random?: () => number }) {
     this.origin = opts.origin;
-    this.budget = new RateBudget(opts.clock, opts.maxApiCapacity);
+    this.random = opts.random ?? Math.random;
+    this.budget = new RateBudget(opts.clock, opts.maxApiCapacity, this.random);
     this.sem = new Semaphore(opts.maxConcurrency ?? 8);
   }
 
@@ -83,37 +103,57 @@ export class OktaHttpClient implements OktaClient {
     const { clock, maxRetries, maxWaitMs, timeoutMs } = this.opts;
     const key = bucketKey(method, u.pathname);
     const data = body === undefined ? undefined : JSON.stringify(body);
-    let waitedForRate = 0;
+    const label = `${method} ${u.pathname}`;
+    /** Time spent waiting because Okta said "wait" (budget and 429s): capped by max_wait_seconds. */
+    let rateWaited = 0;
+    /** 5xx answers and network failures so far: capped by max_retries. */
     let failures = 0;
     let authRetried = false;
-    let concurrencyStrikes = 0;
+    let rate429 = 0;
+    let concurrency429 = 0;
+    let retryFor: string | undefined;
     for (;;) {
-      const slot = await this.budget.acquire(key, maxWaitMs - waitedForRate);
-      if (slot.refusedFor !== undefined) throw this.rateLimitError(key, clock.now() + slot.refusedFor);
-      waitedForRate += slot.waited;
+      const slot = await this.budget.acquire(key, maxWaitMs - rateWaited, (ms) => this.waitNote(`the rate limit for ${key} is used up for this window`, ms));
+      if (slot.refused) throw this.rateLimitError(key, slot.refused.reset, slot.refused.resetAt, true);
+      rateWaited += slot.waited;
       let res: WireResponse;
+      const at: { phase: 'auth' | 'wire' } = { phase: 'auth' };
       const started = clock.now();
       try {
-        const headers: Record<string, string> = {
-          Accept: 'application/json',
-          'User-Agent': this.opts.userAgent,
-          ...(data !== undefined ? { 'Content-Type': 'application/json' } : {}),
-          ...extraHeaders,
-          ...(await this.opts.auth.authorize(method, u.origin + u.pathname + u.search)),
-        };
-        this.sent++;
-        res = await this.sem.run(() => this.opts.transport({ method, url: u.toString(), headers, data, timeoutMs }));
+        res = await this.sem.run(async () => {
+          // Credentials are fetched inside the slot, right before sending: a DPoP proof's iat stays fresh.
+          const auth = await this.opts.auth.authorize(method, u.origin + u.pathname + u.search);
+          at.phase = 'wire';
+          const headers: Record<string, string> = {
+            Accept: 'application/json',
+            'User-Agent': this.opts.userAgent,
+            ...(data !== undefined ? { 'Content-Type': 'application/json' } : {}),
+            ...(retryFor ? { 'X-Okta-Retry-For': retryFor, 'X-Okta-Retry-Count': String(rate429 + concurrency429) } : {}),
+            ...extraHeaders,
+            ...auth,
+          };
+          this.sent++;
+          return this.opts.transport({ method, url: u.toString(), headers, data, timeoutMs });
+        });
       } catch (e) {
         this.budget.release(key);
-        if (!(e instanceof NetworkError)) throw e;
-        const retryable = NEVER_SENT.has(e.cause_code ?? '') || idempotent;
-        if (!retryable || failures >= maxRetries) throw this.giveUp(e, failures, idempotent);
+        // A failed token request (network, or Okta's 5xx) means the API request never left: safe to repeat.
+        const tokenOutage = at.phase === 'auth' && e instanceof AuthError && (e.status ?? 0) >= 500;
+        if (!(e instanceof NetworkError) && !tokenOutage) throw e;
+        const code = e instanceof NetworkError ? e.cause_code : undefined;
+        const kind = failureKind(code);
+        if (kind === 'permanent') throw e;
+        if (at.phase === 'wire' && kind === 'maybe-sent' && !idempotent)
+          throw new NetworkError(`${e.message}. ${notRepeated(method)}`, code);
+        if (failures >= maxRetries) throw exhausted(e, failures);
         failures++;
-        await clock.sleep(this.backoff(failures));
+        const wait = this.backoff(failures);
+        this.opts.debug?.(`${label}: ${code ?? 'token endpoint outage'}, retry ${failures} of ${maxRetries} in ${wait} ms`);
+        await clock.sleep(wait);
         continue;
       }
-      this.budget.release(key);
       this.budget.update(key, res.headers);
+      this.budget.release(key);
       this.opts.debug?.(redactString(`${method} ${u.pathname}${u.search} -> ${res.status} (${clock.now() - started} ms)`));
 
       if (res.status >= 200 && res.status < 300) {
@@ -125,22 +165,34 @@ export class OktaHttpClient implements OktaClient {
         }
         return out;
       }
-      if (res.status >= 300 && res.status < 400) throw new SecurityError(`Okta answered ${method} ${u.pathname} with a redirect (${res.status}); redirects are never followed with credentials`);
+      if (res.status >= 300 && res.status < 400) throw new SecurityError(`Okta answered ${label} with a redirect (${res.status}); redirects are never followed with credentials`);
       if (res.status === 429) {
-        const { limit, remaining, reset } = readRateHeaders(res.headers);
+        // Okta did not act on a 429: repeating it is safe for every method.
+        const r = readRateHeaders(res.headers);
+        retryFor = res.headers['x-okta-request-id'];
         let wait: number;
-        if (limit === 0 && remaining === 0) {
-          // Concurrency limit: too many requests in flight org-wide. Back off briefly.
-          concurrencyStrikes++;
-          wait = Math.min(30_000, 250 * 2 ** concurrencyStrikes) + Math.random() * 250;
-        } else if (reset !== undefined) {
-          const serverNow = clock.now() + clockSkew(res.headers, clock.now());
-          wait = Math.max(0, reset * 1000 - serverNow) + 1000 + Math.random() * 500;
-        } else wait = 60_000;
-        if (waitedForRate + wait > maxWaitMs) throw this.rateLimitError(key, reset !== undefined ? reset * 1000 : clock.now() + wait);
-        this.opts.warn?.(`Okta rate limit reached for ${key}; waiting ${Math.ceil(wait / 1000)} s`);
+        if (isConcurrencyLimit(r)) {
+          // Too many requests in flight org-wide; Reset is only a suggestion. Back off briefly, exponentially.
+          concurrency429++;
+          wait = this.jitter(Math.min(30_000, 500 * 2 ** (concurrency429 - 1)));
+          if (rateWaited + wait > maxWaitMs) throw this.concurrencyError(key, concurrency429, rateWaited);
+          this.waitNote(`Okta's concurrency limit (requests in flight across the org) was reached`, wait);
+        } else {
+          rate429++;
+          if (r.reset !== undefined) {
+            const resetAt = this.budget.toLocal(r.reset, res.headers);
+            wait = Math.max(0, resetAt - clock.now()) + this.jitter(1000);
+            // The reset has passed by our reckoning but Okta still says wait (skewed clock, a bucket shared with others): back off too.
+            if (rate429 > 1) wait = Math.max(wait, this.jitter(Math.min(60_000, 1000 * 2 ** (rate429 - 1))));
+            if (rateWaited + wait > maxWaitMs) throw this.rateLimitError(key, r.reset, resetAt, false);
+          } else {
+            wait = retryAfterMs(res.headers, clock.now()) ?? this.jitter(Math.min(60_000, 2000 * 2 ** (rate429 - 1)));
+            if (rateWaited + wait > maxWaitMs) throw this.rateLimitError(key, undefined, clock.now() + wait, false);
+          }
+          this.waitNote(`Okta's rate limit for ${key} was reached`, wait);
+        }
         await clock.sleep(wait);
-        waitedForRate += wait;
+        rateWaited += wait;
         continue;
       }
       if ((res.status === 401 || res.status === 400 || res.status === 403) && !authRetried) {
@@ -150,31 +202,61 @@ export class OktaHttpClient implements OktaClient {
           continue;
         }
       }
-      if (res.status >= 500 && idempotent && failures < maxRetries) {
-        failures++;
-        await clock.sleep(this.backoff(failures));
-        continue;
+      if (res.status >= 500) {
+        const transient = res.status !== 501 && res.status !== 505;
+        if (transient && idempotent && failures < maxRetries) {
+          failures++;
+          const wait = Math.max(this.backoff(failures), Math.min(60_000, retryAfterMs(res.headers, clock.now()) ?? 0));
+          this.opts.debug?.(`${label}: HTTP ${res.status}, retry ${failures} of ${maxRetries} in ${wait} ms`);
+          await clock.sleep(wait);
+          continue;
+        }
+        const err = this.apiError(res, method, u.pathname);
+        if (transient && !idempotent) err.message += `. ${notRepeated(method)}`;
+        else if (failures > 0) err.message += ` (gave up after ${failures + 1} attempts)`;
+        throw err;
       }
       throw this.apiError(res, method, u.pathname);
     }
   }
 
+  /** `ms` with jitter: between half and all of it. */
+  private jitter(ms: number): number {
+    return Math.round(ms / 2 + this.random() * (ms / 2));
+  }
+
+  /** Wait before retry `attempt` (1-based) after a 5xx or a network failure: 0.5 s, 1 s, 2 s … capped at 20 s, with jitter. */
   private backoff(attempt: number): number {
-    const base = Math.min(20_000, 500 * 2 ** (attempt - 1));
-    return base / 2 + Math.random() * (base / 2);
+    return this.jitter(Math.min(20_000, 500 * 2 ** (attempt - 1)));
   }
 
-  private giveUp(e: NetworkError, failures: number, idempotent: boolean): NetworkError {
-    const note = failures ? ` after ${failures + 1} attempts` : idempotent ? '' : ' (not retried: the request may have reached Okta)';
-    return new NetworkError(`${e.message}${note}`, e.cause_code);
+  /** Long waits are worth a line on stderr; short ones only in debug output. */
+  private waitNote(why: string, ms: number): void {
+    const line = `${why}; waiting ${Math.max(1, Math.round(ms / 1000))} s`;
+    if (ms >= 5000) this.opts.warn?.(line);
+    else this.opts.debug?.(line);
   }
 
-  private rateLimitError(key: string, resetAt: number): RateLimitError {
-    const secs = Math.max(0, Math.ceil((resetAt - this.opts.clock.now()) / 1000));
+  private rateLimitError(key: string, reset: number | undefined, resetAtLocal: number, ownShare: boolean): RateLimitError {
+    const { clock, maxWaitMs, maxApiCapacity } = this.opts;
+    const secs = Math.max(1, Math.ceil((resetAtLocal - clock.now()) / 1000));
+    const at = new Date(reset !== undefined ? reset * 1000 : resetAtLocal).toISOString();
+    const share = ownShare && maxApiCapacity < 100 ? ` (the ${maxApiCapacity} % of it that max_api_capacity allows)` : '';
     return new RateLimitError(
-      `Okta's rate limit for ${key} is spent and resets at ${new Date(resetAt).toISOString()} (in ${secs} s), beyond max_wait_seconds (${Math.round(this.opts.maxWaitMs / 1000)} s). Try again then, or raise max_wait_seconds.`,
+      `Okta's rate limit for ${key}${share} is spent until ${at}, in ${secs} s: longer than max_wait_seconds (${Math.round(maxWaitMs / 1000)} s) allows. ` +
+        `Run the command again after ${at}, or raise max_wait_seconds.`,
       key,
-      resetAt,
+      reset !== undefined ? reset * 1000 : resetAtLocal,
+    );
+  }
+
+  private concurrencyError(key: string, strikes: number, waited: number): RateLimitError {
+    const { clock, maxWaitMs } = this.opts;
+    return new RateLimitError(
+      `Okta's concurrency limit (requests in flight at once across the org) answered ${key} with HTTP 429 ${strikes} times over ${Math.round(waited / 1000)} s; ` +
+        `waiting longer would pass max_wait_seconds (${Math.round(maxWaitMs / 1000)} s). Other integrations are using the org heavily: try again in a minute, or lower max_concurrency.`,
+      'concurrency',
+      clock.now() + 60_000,
     );
   }
 

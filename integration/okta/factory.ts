@@ -28,7 +28,11 @@ export interface BuiltClient {
 export async function buildClient(cfg: OktaConfig, deps: ClientDeps): Promise<BuiltClient> {
   const own = deps.transport ? undefined : createTransport({ proxy: cfg.proxy, insecure: cfg.insecure });
   const transport = deps.transport ?? own!;
-  if (cfg.insecure) deps.warn?.('insecure=true: TLS certificates are not verified. Use NODE_EXTRA_CA_CERTS for a private CA instead.');
+  if (cfg.insecure) {
+    const msg = 'insecure=true: TLS certificates are not verified, so anyone on the network path can read and change Okta traffic. For a private CA or a TLS-inspecting proxy, set NODE_EXTRA_CA_CERTS to its CA certificate instead.';
+    if (deps.warn) deps.warn(msg);
+    else process.emitWarning(msg, { code: 'OKTA_SOAR_INSECURE' });
+  }
   let auth: AuthProvider;
   if (cfg.authMethod === 'api_token') {
     if (!cfg.apiToken) throw new ConfigError('API token is missing', 'apitoken');
@@ -46,6 +50,8 @@ export async function buildClient(cfg: OktaConfig, deps: ClientDeps): Promise<Bu
       scopes: cfg.scopes,
       dpop: cfg.dpop,
       transport,
+      timeoutMs: cfg.timeoutMs,
+      userAgent: USER_AGENT,
       state: deps.state,
       clock: deps.clock,
       warn: deps.warn,

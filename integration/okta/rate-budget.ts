@@ -1,112 +1,231 @@
 import type { Clock } from '../clock.js';
 import type { RateLimitSnapshot } from './types.js';
 
-interface Bucket {
-  limit: number;
-  remaining: number;
-  /** Local-clock epoch ms at which Okta said the window resets. */
-  resetAt: number;
-  inflight: number;
-}
+/**
+ * Okta's rate limits, as the client sees them (reference/okta-api.md §2.6): every response
+ * carries X-Rate-Limit-Limit/Remaining/Reset (epoch seconds) for the bucket of its endpoint;
+ * windows are not aligned to the minute; a concurrency 429 reports 0/0.
+ */
 
-/** The name we track a request's rate-limit bucket under: method and path with ids folded. */
+/** Path words kept as they are; every other segment at an id position is folded to `{id}`. */
+const WORDS = /^(me|lifecycle|default|current)$/;
+
+/**
+ * The name a request's rate-limit bucket is tracked under: method and path with ids folded
+ * (`GET /api/v1/users/{id}/groups`). Okta paths alternate collection and id
+ * (`/api/v1/users/{id}/factors/{id}/verify`), so ids sit at even offsets after `/api/v1/`;
+ * `lifecycle/<action>` and `me` are words. Never coarser than Okta's own buckets: merging two
+ * buckets would mix their windows, while splitting one only costs an occasional 429 (handled).
+ */
 export function bucketKey(method: string, pathname: string): string {
-  const segs = pathname.split('/').map((s, i, all) => {
-    if (i < 3) return s; // '', 'api', 'v1'
-    if (/^(users|groups|apps|zones|factors|transactions|roles|sessions|logs|lifecycle|me|verify|credentials|appLinks)$/.test(s)) return s;
-    if (all[i - 1] === 'lifecycle') return s;
-    return '{id}';
+  const segs = pathname.split('/');
+  const out = segs.map((s, i) => {
+    if (i < 4 || s === '') return s; // '', 'api', 'v1', the collection
+    if (WORDS.test(s) || segs[i - 1] === 'lifecycle') return s;
+    return (i - 4) % 2 === 0 ? '{id}' : s;
   });
-  return `${method} ${segs.join('/')}`;
+  return `${method.toUpperCase()} ${out.join('/')}`;
 }
 
-export function readRateHeaders(h: Record<string, string>): { limit?: number; remaining?: number; reset?: number } {
+export interface RateHeaders {
+  limit?: number;
+  remaining?: number;
+  /** Epoch seconds (the server's clock). */
+  reset?: number;
+}
+
+export function readRateHeaders(h: Record<string, string>): RateHeaders {
   const num = (v: string | undefined) => {
     if (v === undefined) return undefined;
-    // Duplicate headers arrive joined with ", " (an Okta quirk): take the most conservative.
-    const ns = v.split(',').map((x) => Number(x.trim())).filter((n) => Number.isFinite(n));
+    // Duplicate headers arrive joined with ", " (OKTA-112507): take the most conservative.
+    const ns = v
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => /^\d+(\.\d+)?$/.test(x))
+      .map(Number);
     return ns.length ? Math.min(...ns) : undefined;
   };
   return { limit: num(h['x-rate-limit-limit']), remaining: num(h['x-rate-limit-remaining']), reset: num(h['x-rate-limit-reset']) };
 }
 
-/** Server time minus local time, from a response's Date header (0 when there is none). */
-export function clockSkew(h: Record<string, string>, localNow: number): number {
+/** Server time minus local time from a response's `Date` header, or undefined when there is none. */
+export function clockSkew(h: Record<string, string>, localNow: number): number | undefined {
   const d = h.date ? Date.parse(h.date) : NaN;
-  return Number.isFinite(d) ? d - localNow : 0;
+  return Number.isFinite(d) ? d - localNow : undefined;
 }
 
+/** A concurrency 429 (too many requests in flight org-wide) reports limit and remaining 0. */
+export function isConcurrencyLimit(r: RateHeaders): boolean {
+  return r.limit === 0 && r.remaining === 0;
+}
+
+interface Bucket {
+  /** Undefined until a response reports it. */
+  limit?: number;
+  remaining: number;
+  /** The window's reset as Okta reported it (server epoch seconds); 0 when unknown. */
+  reset: number;
+  /** The same on the local clock (ms); Infinity when unknown (before the first answer, after a window ends). */
+  resetAt: number;
+  /** Requests let through and not answered yet. */
+  inflight: number;
+  /** A response came back without rate-limit headers: nothing to go by, so nothing is held back. */
+  unmetered: boolean;
+  /** Acquirers waiting for an answer in this bucket (not for time to pass). */
+  waiters: Array<() => void>;
+}
+
+export type Acquired = { waited: number; refused?: undefined } | { waited: number; refused: { waitMs: number; resetAt: number; reset: number } };
+
+/** Extra time after a window's reset before the next request goes (the reset is rounded to seconds). */
+const RESET_MARGIN_MS = 250;
+
 /**
- * Keeps each bucket's use under `capacity` percent of what Okta reports, by waiting *before*
- * a request when the bucket is spent, instead of learning it from a 429.
+ * Keeps each bucket's use under `capacityPct` percent of what Okta reports, by waiting *before*
+ * a request when the bucket's share is spent, instead of learning it from a 429.
+ *
+ * Concurrent requests count: a request let through is in flight until its answer is seen, and
+ * counts against the share like a request Okta has already counted. The first request to a
+ * bucket nobody has heard of goes alone; the others wait for its answer (which says how big
+ * the bucket is). When a window ends the next one is unknown: at most the share goes out until
+ * an answer reports the new window. Answers may come back out of order: an answer of an
+ * earlier window never overwrites a later one, and within a window the lowest `remaining` wins.
  */
 export class RateBudget {
   private buckets = new Map<string, Bucket>();
-  private lowest?: RateLimitSnapshot;
+  /** Last server-minus-local offset seen in a `Date` header: used for answers without one. */
+  private skew = 0;
 
   constructor(
     private clock: Clock,
     private capacityPct = 100,
+    /** Random extra wait (0..1) after a reset, so parallel clients do not all arrive at once. */
+    private random: () => number = Math.random,
   ) {}
 
-  /** How long a request to `key` would have to wait now (ms), 0 when it may go. */
-  waitFor(key: string): number {
-    const b = this.buckets.get(key);
-    if (!b) return 0;
-    const now = this.clock.now();
+  private bucket(key: string): Bucket {
+    let b = this.buckets.get(key);
+    if (!b) {
+      b = { remaining: 0, reset: 0, resetAt: Infinity, inflight: 0, unmetered: false, waiters: [] };
+      this.buckets.set(key, b);
+    }
+    return b;
+  }
+
+  /** The requests a bucket allows us in one window. */
+  share(limit: number): number {
+    return Math.max(1, Math.floor((limit * this.capacityPct) / 100));
+  }
+
+  /** 'go', a time to wait (ms), or 'answer' (wait until a request in flight is answered). */
+  private decide(b: Bucket, now: number): 'go' | 'answer' | number {
+    if (b.unmetered) return 'go';
+    if (b.limit === undefined) return b.inflight === 0 ? 'go' : 'answer';
     if (now >= b.resetAt) {
+      // The window is over; the next one starts with our next request. Its size is probably the same.
       b.remaining = b.limit;
-      b.resetAt = Infinity; // unknown until the next response says
-      return 0;
+      b.resetAt = Infinity;
     }
-    const allowed = Math.max(1, Math.floor((b.limit * this.capacityPct) / 100));
     const used = b.limit - b.remaining;
-    if (used + b.inflight < allowed) return 0;
-    return b.resetAt === Infinity ? 0 : b.resetAt - now;
+    if (used + b.inflight < this.share(b.limit)) return 'go';
+    if (b.resetAt !== Infinity) return b.resetAt - now;
+    // Window unknown: only answers can tell more. With nothing in flight, nothing will: go.
+    return b.inflight > 0 ? 'answer' : 'go';
   }
 
-  /** Waits until a request may go, then counts it in flight. Gives up past `maxWaitMs` (returns the wait it would need). */
-  async acquire(key: string, maxWaitMs: number): Promise<{ waited: number; refusedFor?: number }> {
-    let waited = 0;
+  /** How long a request to `key` would wait for time to pass now (ms); 0 when it may go or only waits for an answer. */
+  waitFor(key: string): number {
+    const d = this.decide(this.bucket(key), this.clock.now());
+    return typeof d === 'number' ? d : 0;
+  }
+
+  /**
+   * Waits until a request to `key` may go, then counts it in flight (call `release` when its
+   * answer is in, or it failed). Refuses, without waiting, when the wait would pass
+   * `maxWaitMs`: the answer then says for how long the bucket is spent.
+   */
+  async acquire(key: string, maxWaitMs: number, onWait?: (ms: number) => void): Promise<Acquired> {
+    const start = this.clock.now();
     for (;;) {
-      const w = this.waitFor(key);
-      if (w <= 0) break;
-      if (waited + w > maxWaitMs) return { waited, refusedFor: w };
-      const jitter = Math.floor(Math.random() * 100);
-      await this.clock.sleep(w + jitter);
-      waited += w + jitter;
+      const b = this.bucket(key);
+      const now = this.clock.now();
+      const d = this.decide(b, now);
+      if (d === 'go') {
+        b.inflight++;
+        return { waited: now - start };
+      }
+      if (d === 'answer') {
+        await new Promise<void>((resolve) => b.waiters.push(resolve));
+        continue;
+      }
+      const wait = d + RESET_MARGIN_MS + Math.floor(this.random() * RESET_MARGIN_MS);
+      if (now - start + wait > maxWaitMs) return { waited: now - start, refused: { waitMs: wait, resetAt: b.resetAt, reset: b.reset } };
+      onWait?.(wait);
+      await this.clock.sleep(wait);
     }
-    const b = this.buckets.get(key);
-    if (b) b.inflight++;
-    return { waited };
   }
 
+  /** The request let through by `acquire` is over (answered or failed). */
   release(key: string): void {
     const b = this.buckets.get(key);
-    if (b && b.inflight > 0) b.inflight--;
+    if (!b) return;
+    if (b.inflight > 0) b.inflight--;
+    this.wake(b);
   }
 
-  /** Learns from a response's X-Rate-Limit-* headers. */
+  private wake(b: Bucket): void {
+    const w = b.waiters;
+    b.waiters = [];
+    for (const r of w) r();
+  }
+
+  /** Local epoch ms at which a reset (server epoch seconds) happens, going by the `Date` header when there is one. */
+  toLocal(reset: number, headers: Record<string, string>, localNow = this.clock.now()): number {
+    const s = clockSkew(headers, localNow);
+    if (s !== undefined) this.skew = s;
+    return reset * 1000 - this.skew;
+  }
+
+  /** Learns from an answer's X-Rate-Limit-* headers (call before `release`, or right after it). */
   update(key: string, headers: Record<string, string>): void {
-    const { limit, remaining, reset } = readRateHeaders(headers);
-    if (limit === undefined || remaining === undefined || reset === undefined) return;
-    const snap: RateLimitSnapshot = { 'x-rate-limit-limit': limit, 'x-rate-limit-remaining': remaining, 'x-rate-limit-reset': reset };
-    if (!this.lowest || remaining <= (this.lowest['x-rate-limit-remaining'] ?? Infinity)) this.lowest = snap;
-    if (limit === 0) return; // a concurrency 429 reports 0/0: not a bucket size
-    const now = this.clock.now();
-    const resetAt = reset * 1000 - clockSkew(headers, now);
-    const b = this.buckets.get(key);
-    if (b) {
-      // Responses can arrive out of order: within one window keep the lowest remaining.
-      if (resetAt > b.resetAt + 500 || b.resetAt === Infinity) b.remaining = remaining;
-      else b.remaining = Math.min(b.remaining, remaining);
-      b.limit = limit;
-      b.resetAt = Math.max(b.resetAt === Infinity ? 0 : b.resetAt, resetAt);
-    } else this.buckets.set(key, { limit, remaining, resetAt, inflight: 0 });
+    const b = this.bucket(key);
+    const r = readRateHeaders(headers);
+    if (r.limit === undefined || r.remaining === undefined) {
+      // No headers at all (a proxy's answer, a test double): nothing will ever tell us the size.
+      if (b.limit === undefined && r.limit === undefined && r.remaining === undefined && r.reset === undefined) b.unmetered = true;
+      this.wake(b);
+      return;
+    }
+    if (isConcurrencyLimit(r)) {
+      this.wake(b); // not about this bucket's size
+      return;
+    }
+    b.unmetered = false;
+    b.limit = r.limit;
+    const resetAt = r.reset !== undefined ? this.toLocal(r.reset, headers) : Infinity;
+    if (r.reset === undefined) b.remaining = r.remaining; // no window to place it in: the latest word
+    else if (r.reset > b.reset) {
+      // A later window (or the first we hear of).
+      b.reset = r.reset;
+      b.resetAt = resetAt;
+      b.remaining = r.remaining;
+    } else if (r.reset === b.reset) {
+      b.remaining = Math.min(b.remaining, r.remaining);
+      if (b.resetAt === Infinity) b.resetAt = resetAt; // we had rolled it over early (clock skew): Okta says it is still on
+    }
+    // r.reset < b.reset: an answer from an earlier window arriving late; it says nothing about this one.
+    this.wake(b);
   }
 
-  /** The most constrained bucket seen (lowest remaining): Okta.Metadata. */
+  /** The bucket seen that is closest to being spent (lowest remaining share): Okta.Metadata. */
   snapshot(): RateLimitSnapshot {
-    return this.lowest ? { ...this.lowest } : {};
+    let best: { b: Bucket; frac: number } | undefined;
+    for (const b of this.buckets.values()) {
+      if (b.limit === undefined || b.limit <= 0 || b.reset === 0) continue;
+      const frac = b.remaining / b.limit;
+      if (!best || frac < best.frac || (frac === best.frac && b.remaining < best.b.remaining)) best = { b, frac };
+    }
+    if (!best) return {};
+    return { 'x-rate-limit-limit': best.b.limit, 'x-rate-limit-remaining': best.b.remaining, 'x-rate-limit-reset': best.b.reset };
   }
 }

@@ -108,8 +108,11 @@ export interface ClientOptions {
   clock: Clock;
   state: StateStore;
   userAgent: string;
+  /** Retries after a 5xx or a network failure, for requests safe to repeat. */
   maxRetries: number;
+  /** Deadline for one attempt (a retry gets a new one). */
   timeoutMs: number;
+  /** Longest one request waits because Okta's rate limit is spent; past it, RateLimitError says until when. */
   maxWaitMs: number;
   /** Percent (1–100) of each bucket's reported limit we allow ourselves. */
   maxApiCapacity: number;
