@@ -53,8 +53,6 @@ export class OktaHttpClient implements OktaClient {
   private budget: RateBudget;
   private sem: Semaphore;
   private sent = 0;
-  /** Dry-run: changing requests are recorded here instead of sent. */
-  dryRunLog?: Array<{ method: HttpMethod; path: string; body?: unknown }>;
 
   private random: () => number;
 
@@ -96,10 +94,6 @@ export class OktaHttpClient implements OktaClient {
   private async send<T>(method: HttpMethod, url: string, body: unknown, idempotent: boolean, extraHeaders: Record<string, string> = {}): Promise<OktaResponse<T>> {
     const u = new URL(url);
     if (u.origin !== this.origin) throw new SecurityError(`refused to send credentials to ${u.origin}`);
-    if (this.dryRunLog && method !== 'GET') {
-      this.dryRunLog.push({ method, path: u.pathname + u.search, body });
-      return { status: 200, data: {} as T, headers: {} };
-    }
     const { clock, maxRetries, maxWaitMs, timeoutMs } = this.opts;
     const key = bucketKey(method, u.pathname);
     const data = body === undefined ? undefined : JSON.stringify(body);
