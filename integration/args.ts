@@ -310,5 +310,18 @@ export function prepareArgs(c: ManifestCommand, raw: Record<string, unknown>, po
     const first = errs.find((e) => e.keyword !== 'required' && e.keyword !== 'anyOf') ?? errs.find((e) => e.keyword === 'required') ?? errs[0]!;
     throw describeError(c.name, first, c);
   }
+  for (const a of c.arguments) {
+    const v = out[a.name];
+    const schema = argumentSchema(a);
+    const itemSchema = (schema.items as JsonSchema | undefined) ?? {};
+    const own = typeof schema.pattern === 'string' || typeof itemSchema.pattern === 'string';
+    for (const s of Array.isArray(v) ? v : [v]) {
+      // A value stays one line: no line break, NUL or other control character can reach Okta, a
+      // log or a readable line (tab excepted). A schema with its own pattern decides for itself.
+      // eslint-disable-next-line no-control-regex
+      if (!own && typeof s === 'string' && /[\u0000-\u0008\u000a-\u001f\u007f\u2028\u2029]/.test(s))
+        throw new ArgumentError(`${c.name}: argument ${a.name} contains a line break or another control character`, a.name, 'controlCharacters');
+    }
+  }
   return out;
 }

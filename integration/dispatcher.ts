@@ -1,14 +1,14 @@
-import { prepareArgs, DRY_RUN_ARG } from './args.js';
+import { closest, prepareArgs, DRY_RUN_ARG } from './args.js';
 import { systemClock, type Clock } from './clock.js';
 import type { CommandContext, Handler } from './command.js';
 import { resolveConfig } from './config.js';
-import { ArgumentError, OktaApiError, ScopeError, SoarError, UsageError } from './errors.js';
+import { ArgumentError, OktaApiError, ScopeError, showValue, SoarError, UsageError } from './errors.js';
 import { loadManifest, type ManifestCommand } from './manifest.js';
 import { CallScope, type PlannedRequest } from './okta/call-scope.js';
 import { buildClient, type BuiltClient } from './okta/factory.js';
 import type { ClientPool } from './okta/client-pool.js';
 import type { Transport } from './okta/types.js';
-import { redact, redactString } from './redact.js';
+import { holdSecrets, redact } from './redact.js';
 import { errorEntry, resultEntry, tableToMarkdown, type CommandResult } from './results.js';
 import { MemoryStore, type StateStore } from './state/store.js';
 import type { Entry, Params } from './types.js';
@@ -33,6 +33,8 @@ export interface DispatchOutcome {
   entries: Entry[];
   /** 0 all results, 1 an error entry, 2 usage error. */
   exitCode: 0 | 1 | 2;
+  /** Secret values left visible because the analyst asked (CommandResult.reveal): a second redaction pass must keep them. */
+  revealed?: string[];
 }
 
 const processStore = new MemoryStore();
@@ -67,14 +69,32 @@ function checkScopes(c: ManifestCommand, configured: readonly string[]): void {
     );
 }
 
+/** A command name as a message may show it: plain when it looks like one, quoted and cut otherwise. */
+function showName(name: unknown): string {
+  return typeof name === 'string' && /^[a-z][a-z0-9-]{0,63}$/.test(name) ? name : showValue(name);
+}
+
+/** The values of a command's secret arguments (passwords), as given: the redaction layer holds them while it runs. */
+function secretValues(c: ManifestCommand | undefined, rawArgs: Record<string, unknown>, positional: string[] | undefined): unknown[] {
+  const out: unknown[] = [];
+  for (const a of c?.arguments ?? []) {
+    if (!a.secret) continue;
+    if (rawArgs && Object.hasOwn(rawArgs, a.name)) out.push(rawArgs[a.name]);
+    if (a.default && positional?.length) out.push(...positional);
+  }
+  return out;
+}
+
 /** Runs one command: the whole pipeline of architecture.md. Never throws for a command failure. */
 export async function dispatch(name: string, rawArgs: Record<string, unknown>, params: Params, opts: RunOptions = {}): Promise<DispatchOutcome> {
   const clock = opts.clock ?? systemClock;
   const { commands } = loadManifest();
-  const command = commands.get(name);
+  const command = typeof name === 'string' ? commands.get(name) : undefined;
   if (!command && !BUILTINS.has(name)) {
-    return { entries: [errorEntry(redactString(`unknown command ${name}: see \`okta-soar commands\``))], exitCode: 2 };
+    const hint = typeof name === 'string' && name.length <= 64 ? closest(name, commands.keys()) : undefined;
+    return { entries: [redact(errorEntry(`unknown command ${showName(name)}${hint ? ` (did you mean ${hint}?)` : ''}: see \`okta-soar commands\``))], exitCode: 2 };
   }
+  const release = holdSecrets(secretValues(command, rawArgs, opts.positional));
   let built: BuiltClient | undefined;
   try {
     const handler: Handler | undefined = handlers[name];
@@ -106,13 +126,15 @@ export async function dispatch(name: string, rawArgs: Record<string, unknown>, p
       results = Array.isArray(r) ? r : [r];
     }
     const rate = scope.rateLimit();
-    const entries = results.map((r) => redact(resultEntry(r, rate)));
-    return { entries, exitCode: entries.some((e) => e.Type === 4) ? 1 : 0 };
+    const revealed = results.flatMap((r) => r.reveal ?? []);
+    const entries = results.map((r) => redact(resultEntry(r, rate), { reveal: r.reveal }));
+    return { entries, exitCode: entries.some((e) => e.Type === 4) ? 1 : 0, ...(revealed.length ? { revealed } : {}) };
   } catch (e) {
     const code = e instanceof UsageError ? 2 : 1;
     return { entries: [redact(errorEntry(errorMessage(name, e)))], exitCode: code };
   } finally {
     if (!opts.clients) built?.close();
+    release();
   }
 }
 

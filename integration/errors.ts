@@ -153,3 +153,15 @@ export class NotFoundError extends SoarError {
     this.name = 'NotFoundError';
   }
 }
+
+/**
+ * An untrusted value (a command name, an argument name, a stray word) as it may appear in a
+ * message: quoted, cut to `max` characters, and with every character that could forge lines,
+ * reorder text or hide itself (controls, line separators, bidi overrides) escaped. Messages
+ * stay one line whatever a playbook feeds in.
+ */
+export function showValue(v: unknown, max = 64): string {
+  const s = typeof v === 'string' ? v : String(v);
+  const cut = s.length > max ? `${s.slice(0, max)}…` : s;
+  return JSON.stringify(cut).replace(/[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,69 +1,264 @@
 /**
- * One redaction layer for every way out (entries, stderr, thrown errors, debug lines).
- * Two nets: the exact secret values this process knows (API token, private key lines,
- * access tokens, assertions, proofs, passwords), and shapes that are secrets whatever
- * their value (Authorization headers, JWTs, PEM blocks).
+ * One redaction layer for every way out (entries, stderr, thrown errors, debug lines, serve
+ * responses). Three nets:
+ *  1. the exact secret values this process knows: the API token and each line of the private
+ *     key (kept for the process's life), the JWTs it mints and receives (access tokens, client
+ *     assertions, DPoP proofs: the most recent ones, as the JWT shape below catches the rest),
+ *     and the secret arguments of the commands in flight (passwords: held while the command runs);
+ *  2. shapes that are secrets whatever their value: Authorization headers, JWTs, PEM private keys,
+ *     private JWK members, `password=…`-style pairs, password-reset and activation links;
+ *  3. object keys named like secrets (`password`, `tempPassword`, `resetPasswordUrl`,
+ *     `authorization` …): their whole value is masked, nested objects included.
+ * A value the analyst explicitly asked to see (`hide_password=false`) is passed in `reveal` and
+ * left alone by all three nets; nothing else is.
  */
-const MASK = '[REDACTED]';
-const known = new Set<string>();
+export const MASK = '[REDACTED]';
+
+/** Process-lifetime secrets (API token, private key lines) and their encoded forms. */
+const permanent = new Set<string>();
+/** Recently seen JWT-shaped secrets, bounded: the JWT pattern masks older ones anyway. */
+const recentJwts = new Map<string, true>();
+const MAX_RECENT_JWTS = 512;
+/** Secrets of the commands in flight (passwords), with a hold count each. */
+const held = new Map<string, number>();
+/** Every known value, longest first; rebuilt lazily after a change. */
+let ordered: string[] | undefined;
+
+const JWT_WHOLE = /^eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*$/;
+
+/** A value and the encodings it often travels in (percent, form and JSON escaping). */
+function variants(v: string): string[] {
+  const out = new Set([v]);
+  const enc = encodeURIComponent(safeForUri(v));
+  out.add(enc);
+  out.add(new URLSearchParams({ x: v }).toString().slice(2));
+  out.add(JSON.stringify(v).slice(1, -1));
+  return [...out];
+}
+
+/** encodeURIComponent throws on lone surrogates; replace them first. */
+function safeForUri(v: string): string {
+  return v.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
 
 /** Registers a secret value so it is masked wherever it appears. Short values are ignored (too likely to collide). */
 export function addSecret(value: unknown): void {
   if (typeof value !== 'string') return;
   const v = value.trim();
   if (v.length < 6) return;
-  known.add(v);
-  // A PEM key: also mask each base64 line, in case it is printed split or partly.
-  if (v.includes('-----BEGIN')) {
-    for (const line of v.split(/\r?\n/)) if (line.length >= 16 && !line.startsWith('-----')) known.add(line.trim());
+  ordered = undefined;
+  if (JWT_WHOLE.test(v)) {
+    recentJwts.delete(v);
+    recentJwts.set(v, true);
+    if (recentJwts.size > MAX_RECENT_JWTS) recentJwts.delete(recentJwts.keys().next().value as string);
+    return;
   }
-  // Values often travel percent- or JSON-encoded.
-  const enc = encodeURIComponent(v);
-  if (enc !== v) known.add(enc);
-  const json = JSON.stringify(v).slice(1, -1);
-  if (json !== v) known.add(json);
+  for (const x of variants(v)) permanent.add(x);
+  // A PEM key: also mask each base64 line, in case it is printed split or partly. A PEM
+  // pasted into an env var often has literal "\n" between its lines.
+  if (v.includes('-----BEGIN')) {
+    for (const line of v.split(/\r?\n|\\r\\n|\\n/)) {
+      const l = line.trim();
+      if (l.length >= 16 && !l.startsWith('-----')) permanent.add(l);
+    }
+  }
+  // A JWK: its private members.
+  if (v.startsWith('{')) {
+    try {
+      const j = JSON.parse(v) as Record<string, unknown>;
+      for (const m of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) if (typeof j[m] === 'string' && (j[m] as string).length >= 16) permanent.add(j[m] as string);
+    } catch {
+      /* not JSON: the whole value is registered already */
+    }
+  }
+}
+
+/**
+ * Registers secrets for as long as the caller holds them (a command's password arguments), and
+ * returns the function that lets go. Values of 4+ characters count (a password may be short).
+ */
+export function holdSecrets(values: Iterable<unknown>, minLength = 4): () => void {
+  const mine: string[] = [];
+  for (const value of values) {
+    if (typeof value !== 'string' || value.length < minLength) continue;
+    for (const x of new Set([...variants(value), ...variants(value.trim())])) {
+      if (x.length < minLength) continue;
+      held.set(x, (held.get(x) ?? 0) + 1);
+      mine.push(x);
+    }
+  }
+  if (mine.length) ordered = undefined;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    for (const x of mine) {
+      const n = (held.get(x) ?? 1) - 1;
+      if (n <= 0) held.delete(x);
+      else held.set(x, n);
+    }
+    if (mine.length) ordered = undefined;
+  };
 }
 
 /** Test helper: forget registered secrets. */
 export function clearSecrets(): void {
-  known.clear();
+  permanent.clear();
+  recentJwts.clear();
+  held.clear();
+  ordered = undefined;
 }
 
+function knownValues(): string[] {
+  ordered ??= [...new Set([...permanent, ...recentJwts.keys(), ...held.keys()])].sort((a, b) => b.length - a.length);
+  return ordered;
+}
+
+/** Keys whose whole value is a secret (compared case-insensitively, `-` and `_` ignored). */
+const SECRET_KEY_NAMES = new Set(
+  [
+    'authorization',
+    'proxyauthorization',
+    'cookie',
+    'setcookie',
+    'dpop',
+    'apitoken',
+    'privatekey',
+    'clientassertion',
+    'clientsecret',
+    'accesstoken',
+    'refreshtoken',
+    'idtoken',
+    'password',
+    'newpassword',
+    'oldpassword',
+    'temppassword',
+    'passwordanswer',
+    'recoveryanswer',
+    'answer',
+    'passcode',
+    'sharedsecret',
+    'salt',
+    'resetpasswordurl',
+    'activationurl',
+    'activationtoken',
+    'recoverytoken',
+    'sessiontoken',
+    'statetoken',
+  ],
+);
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY_NAMES.has(key.toLowerCase().replace(/[-_]/g, ''));
+}
+
+/** Placeholder brackets for revealed values (Unicode private use: never in Okta data we mask). */
+const P_OPEN = '\uE000';
+const P_CLOSE = '\uE001';
+
+/** Key spellings whose value is a secret, for the text patterns (objects use isSecretKey). */
+const SECRET_KEY_RE =
+  '(?:(?:(?:temp|new|old)_?)?password|passcode|client_assertion|client_secret|access_token|refresh_token|id_token|api_?token|private_?key|' +
+  'reset_?password_?url|activation_?(?:url|token)|recovery_?token|session_?token|state_?token|shared_?secret)';
+
+// A value that is a placeholder is never consumed by the patterns below.
+const NOT_PLACEHOLDER = `(?!${P_OPEN})`;
 const PATTERNS: Array<[RegExp, string]> = [
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, `-----${MASK} PRIVATE KEY-----`],
-  [/\b(SSWS|Bearer|DPoP)(\s+)[A-Za-z0-9._~+/=-]{8,}/g, `$1$2${MASK}`],
+  [/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g, `-----${MASK} PRIVATE KEY-----`],
+  // Credentials after an auth scheme: a token has a digit or punctuation, or is long.
+  [
+    new RegExp(`\\b(SSWS|Bearer|DPoP|Basic)(\\s+)${NOT_PLACEHOLDER}(?:(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}|[A-Za-z]{20,})`, 'gi'),
+    `$1$2${MASK}`,
+  ],
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, MASK],
-  [/("(?:d|p|q|dp|dq|qi|k)"\s*:\s*")[A-Za-z0-9_-]{16,}"/g, `$1${MASK}"`],
-  [/((?:client_assertion|access_token|apitoken|api_token|password|private_key)["']?\s*[=:]\s*["']?)[^\s"'&,}]{6,}/gi, `$1${MASK}`],
+  // Private JWK members, in JSON or in JSON inside a JSON string.
+  [/(\\?"(?:d|p|q|dp|dq|qi|k)\\?"\s*:\s*\\?")[A-Za-z0-9_-]{16,}(\\?")/g, `$1${MASK}$2`],
+  // `"password": "…"` in JSON text, and in JSON inside a JSON string (`\"password\": \"…\"`).
+  [new RegExp(`("${SECRET_KEY_RE}"\\s*:\\s*")${NOT_PLACEHOLDER}((?:[^"\\\\\\n]|\\\\.)+)"`, 'gi'), `$1${MASK}"`],
+  [new RegExp(`(\\\\"${SECRET_KEY_RE}\\\\"\\s*:\\s*\\\\")${NOT_PLACEHOLDER}((?:(?!\\\\")[^\\n])+)\\\\"`, 'gi'), `$1${MASK}\\"`],
+  // `password=…`, `client_assertion: …` in prose, forms and headers.
+  [
+    // Not after a letter, digit or "-": `okta-set-password: argument …` is a command name, not a pair.
+    new RegExp(`((?<![A-Za-z0-9-])${SECRET_KEY_RE}["']?\\s*[=:]\\s*["']?)${NOT_PLACEHOLDER}[^\\s"'&,}\\\\${P_OPEN}]{6,}`, 'gi'),
+    `$1${MASK}`,
+  ],
+  // Okta one-time links: password reset, activation, email verification.
+  [/(\/(?:signin\/reset-password|reset_password|welcome|tokens))\/(?!\uE000)[A-Za-z0-9_-]{10,}/g, `$1/${MASK}`],
 ];
 
-export function redactString(s: string): string {
+export interface RedactOptions {
+  /** Values the analyst explicitly asked to see (a temporary password, a reset link): left as they are. */
+  reveal?: Iterable<string>;
+}
+
+function revealList(opts: RedactOptions | undefined): string[] {
+  if (!opts?.reveal) return [];
+  return [...new Set([...opts.reveal].filter((v): v is string => typeof v === 'string' && v.length > 0))].sort((a, b) => b.length - a.length);
+}
+
+function redactText(s: string, reveal: string[]): string {
   let out = s;
-  if (known.size) {
-    // Longest first, so a secret containing another is masked whole.
-    for (const v of [...known].sort((a, b) => b.length - a.length)) if (out.includes(v)) out = out.split(v).join(MASK);
+  let nonce = '';
+  if (reveal.length) {
+    // Set revealed values aside, mask the rest, put them back.
+    nonce = Math.random().toString(36).slice(2, 10);
+    out = out.split(P_OPEN).join('\uFFFD').split(P_CLOSE).join('\uFFFD');
+    reveal.forEach((v, i) => {
+      if (out.includes(v)) out = out.split(v).join(`${P_OPEN}${nonce}${i}${P_CLOSE}`);
+    });
   }
+  for (const v of knownValues()) if (out.includes(v)) out = out.split(v).join(MASK);
   for (const [re, rep] of PATTERNS) out = out.replace(re, rep);
+  if (reveal.length) out = out.replace(new RegExp(`${P_OPEN}${nonce}(\\d+)${P_CLOSE}`, 'g'), (_m, i: string) => reveal[Number(i)]!);
+  return out;
+}
+
+export function redactString(s: string, opts?: RedactOptions): string {
+  return redactText(s, revealList(opts));
+}
+
+/** Every string and number under a secret key, masked (revealed values kept). */
+function maskAll(value: unknown, reveal: string[], seen: WeakMap<object, unknown>): unknown {
+  if (typeof value === 'string') return value === '' || reveal.includes(value) ? value : MASK;
+  if (typeof value === 'number' || typeof value === 'bigint') return MASK;
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return seen.get(value);
+  if (Array.isArray(value)) {
+    const arr: unknown[] = [];
+    seen.set(value, arr);
+    for (const v of value) arr.push(maskAll(v, reveal, seen));
+    return arr;
+  }
+  const out: Record<string, unknown> = {};
+  seen.set(value, out);
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = maskAll(v, reveal, seen);
+  return out;
+}
+
+function redactValue(value: unknown, reveal: string[], seen: WeakMap<object, unknown>): unknown {
+  if (typeof value === 'string') return redactText(value, reveal);
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return seen.get(value);
+  if (Array.isArray(value)) {
+    const arr: unknown[] = [];
+    seen.set(value, arr);
+    for (const v of value) arr.push(redactValue(v, reveal, seen));
+    return arr;
+  }
+  // Errors: their own message and stack are not enumerable; keep them, redacted.
+  const out: Record<string, unknown> = {};
+  seen.set(value, out);
+  if (value instanceof Error) {
+    out.name = value.name;
+    out.message = redactText(value.message, reveal);
+  }
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = isSecretKey(k) ? maskAll(v, reveal, seen) : redactValue(v, reveal, seen);
+  }
   return out;
 }
 
 /** Deep copy with every string redacted. Keys named like secrets are masked whole. */
-export function redact<T>(value: T, seen = new WeakMap<object, unknown>()): T {
-  if (typeof value === 'string') return redactString(value) as T;
-  if (value === null || typeof value !== 'object') return value;
-  if (seen.has(value)) return seen.get(value) as T;
-  if (Array.isArray(value)) {
-    const arr: unknown[] = [];
-    seen.set(value, arr);
-    for (const v of value) arr.push(redact(v, seen));
-    return arr as T;
-  }
-  const out: Record<string, unknown> = {};
-  seen.set(value, out);
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEYS.test(k) && typeof v === 'string' && v !== '' ? MASK : redact(v, seen);
-  }
-  return out as T;
+export function redact<T>(value: T, opts?: RedactOptions): T {
+  return redactValue(value, revealList(opts), new WeakMap()) as T;
 }
-
-const SECRET_KEYS = /^(authorization|dpop|apitoken|api_token|private_key|privatekey|client_assertion|access_token|password|passwordanswer|recovery_answer)$/i;

@@ -11,6 +11,12 @@ export interface CommandResult {
   context?: Record<string, unknown>;
   /** A per-item failure inside a bulk command: becomes an error entry. */
   error?: boolean;
+  /**
+   * Secret values the analyst explicitly asked to see (a temporary password with
+   * hide_password=false, a reset link with reveal_url=true): the redaction layer leaves exactly
+   * these as they are. Anything secret not listed here is masked.
+   */
+  reveal?: string[];
 }
 
 /** `Account(val.ID && val.ID === obj.ID)`: XSOAR's merge-key spelling. */
@@ -54,6 +60,18 @@ export function resultEntry(r: CommandResult, rate?: RateLimitSnapshot): Entry {
   return entry;
 }
 
+/**
+ * An error entry: one paragraph (contract §4). Line breaks and other control characters that
+ * an untrusted value may have carried into the message are flattened, so no error can pass
+ * for a stack trace or forge further lines in a log.
+ */
 export function errorEntry(message: string): Entry {
-  return { Type: 4, ContentsFormat: 'text', Contents: message, HumanReadable: message };
+  const text = String(message)
+    .split(/[\r\n\u2028\u2029]+/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return { Type: 4, ContentsFormat: 'text', Contents: text, HumanReadable: text };
 }

@@ -2,6 +2,15 @@
 import { redactString } from '../redact.js';
 import { main } from './main.js';
 
+// Node's default report of an uncaught error prints its stack and every property, and an
+// axios error carries the request config, Authorization header included. Say one redacted line.
+function fatal(e: unknown): void {
+  process.stderr.write(`okta-soar: internal error: ${redactString(String((e as Error)?.message ?? e)).replace(/[\r\n]+/g, ' ')}\n`);
+  process.exit(1);
+}
+process.on('uncaughtException', fatal);
+process.on('unhandledRejection', fatal);
+
 main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }).then(
   (code) => {
     // Set the code and let Node exit by itself, so piped output is flushed whole.

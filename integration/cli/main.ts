@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseWarRoomLine, splitArgWords } from '../args.js';
 import { paramsFromSources, readConfigFile } from '../config.js';
-import { dispatch } from '../dispatcher.js';
+import type { dispatch as Dispatch } from '../dispatcher.js';
 import { SoarError, UsageError } from '../errors.js';
 import { loadManifest } from '../manifest.js';
 import { packageRoot } from '../paths.js';
@@ -11,6 +11,16 @@ import { errorEntry } from '../results.js';
 import { defaultStateDir, FileStore } from '../state/store.js';
 import type { Entry, Params } from '../types.js';
 import { logErr, progressReporter, write, type CliIO } from './io.js';
+import { applySecretArgs, SECRET_ARGS_HELP, SECRET_FLAGS, type SecretFlag } from './secret-args.js';
+
+/**
+ * The dispatcher, and with it every command, the HTTP transport (axios) and the auth code, loads
+ * only for the verbs that send requests: `--version`, `--help`, `commands`, `sandbox` and
+ * `keygen` start without them (start-up time matters for one-command processes).
+ */
+async function loadDispatch(): Promise<typeof Dispatch> {
+  return (await import('../dispatcher.js')).dispatch;
+}
 
 export interface GlobalFlags {
   json: boolean;
@@ -19,14 +29,16 @@ export interface GlobalFlags {
   config?: string;
   rest: string[];
   flags: Map<string, string | true>;
+  /** `--secret-stdin NAME`, `--secret-file NAME=PATH`, `--secret-env NAME=VAR` (see secret-args.ts), in order. */
+  secrets: SecretFlag[];
 }
 
-const VALUE_FLAGS = new Set(['--config', '--port', '--host']);
+const VALUE_FLAGS = new Set(['--config', '--port', '--host', ...SECRET_FLAGS]);
 const BOOL_FLAGS = new Set(['--json', '--debug', '--help', '-h', '--follow', '--version', '-v', '--rsa', '--once']);
 
 /** Splits flags from words. Flags may come anywhere; `--` ends them. Unknown flags are usage errors. */
 export function parseFlags(argv: string[]): GlobalFlags {
-  const out: GlobalFlags = { json: false, debug: false, help: false, rest: [], flags: new Map() };
+  const out: GlobalFlags = { json: false, debug: false, help: false, rest: [], flags: new Map(), secrets: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') {
@@ -38,7 +50,8 @@ export function parseFlags(argv: string[]): GlobalFlags {
       if (VALUE_FLAGS.has(name!)) {
         const v = inline ?? argv[++i];
         if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
-        out.flags.set(name!, v);
+        if (SECRET_FLAGS.has(name!)) out.secrets.push({ flag: name!, value: v });
+        else out.flags.set(name!, v);
       } else if (BOOL_FLAGS.has(name!) && inline === undefined) out.flags.set(name!, true);
       else throw new UsageError(`unknown flag ${a}`);
       continue;
@@ -74,6 +87,8 @@ Usage:
 Flags: --json (one JSON document on stdout), --config FILE.yml, --debug (redacted request log on stderr)
 Configuration: OKTA_URL, OKTA_API_TOKEN or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY_FILE, OKTA_STATE_DIR, …
   (every parameter as OKTA_<NAME>; see README.md). Exit status: 0 ok, 1 error entry, 2 usage error.
+
+${SECRET_ARGS_HELP}
 `;
 
 export function commandHelp(name: string): string {
@@ -91,6 +106,7 @@ export function commandHelp(name: string): string {
     s += `  ${a.name}${flags ? ` (${flags})` : ''}\n      ${a.description}\n`;
   }
   if (c.requireOneOf?.length) s += `\nAt least one of: ${c.requireOneOf.map((g) => g.join(' | ')).join('; ')}\n`;
+  if (c.arguments.some((a) => a.secret)) s += `\n${SECRET_ARGS_HELP}\n`;
   if (c.outputs.length) s += `\nContext outputs:\n${c.outputs.map((o) => `  ${o.contextPath} (${o.type})`).join('\n')}\n`;
   return s;
 }
@@ -99,10 +115,11 @@ function entriesText(entries: Entry[]): string {
   return entries.map((e) => (e.Type === 4 ? `Error: ${e.HumanReadable}` : e.HumanReadable).replace(/\n*$/, '\n')).join('\n');
 }
 
-export async function output(io: CliIO, json: boolean, entries: Entry[]): Promise<void> {
-  if (json) await write(io.stdout, JSON.stringify(redact(entries)) + '\n');
+/** Prints entries, redacted once more; `reveal` are the values the analyst asked to see (DispatchOutcome.revealed). */
+export async function output(io: CliIO, json: boolean, entries: Entry[], reveal?: string[]): Promise<void> {
+  if (json) await write(io.stdout, JSON.stringify(redact(entries, { reveal })) + '\n');
   else {
-    const text = redactString(entriesText(entries));
+    const text = redactString(entriesText(entries), { reveal });
     const errs = entries.every((e) => e.Type === 4);
     await write(errs ? io.stderr : io.stdout, text);
   }
@@ -133,7 +150,9 @@ async function runVerb(io: CliIO, flags: GlobalFlags): Promise<number> {
     await write(io.stdout, commandHelp(name));
     return 0;
   }
+  args = await applySecretArgs(io, loadManifest().commands.get(name), args, positional, flags.secrets, (m) => logErr(io, `warning: ${m}`));
   const params = cliParams(io, flags);
+  const dispatch = await loadDispatch();
   const outcome = await dispatch(name, args, params, {
     positional,
     state: stateStore(io),
@@ -141,7 +160,7 @@ async function runVerb(io: CliIO, flags: GlobalFlags): Promise<number> {
     warn: (m) => logErr(io, `warning: ${m}`),
     debug: flags.debug || io.env.OKTA_DEBUG === '1' ? (l) => logErr(io, `debug: ${l}`) : undefined,
   });
-  await output(io, flags.json, outcome.entries);
+  await output(io, flags.json, outcome.entries, outcome.revealed);
   return outcome.exitCode;
 }
 
@@ -163,6 +182,7 @@ type VerbFn = (io: CliIO, flags: GlobalFlags, argv: string[]) => Promise<number>
 const LAZY_VERBS: Record<string, () => Promise<VerbFn>> = {
   sandbox: async () => (await import('./verbs/sandbox.js')).sandboxVerb,
   keygen: async () => (await import('./verbs/keygen.js')).keygenVerb,
+  'fetch-incidents': async () => (await import('./verbs/fetch.js')).fetchVerb,
   shell: async () => (await import('./verbs/shell.js')).shellVerb,
   serve: async () => (await import('./verbs/serve.js')).serveVerb,
 };
@@ -180,10 +200,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       await write(io.stdout, HELP);
       return verb || flags.help ? 0 : 2;
     }
+    if (flags.secrets.length && verb !== 'run') throw new UsageError(`${flags.secrets[0]!.flag} applies to run only`);
     switch (verb) {
       case 'run':
         return await runVerb(io, flags);
       case 'test-module': {
+        const dispatch = await loadDispatch();
         const outcome = await dispatch('test-module', {}, cliParams(io, flags), { state: stateStore(io), warn: (m) => logErr(io, `warning: ${m}`) });
         await output(io, flags.json, outcome.entries);
         return outcome.exitCode;
@@ -199,7 +221,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     const msg = e instanceof SoarError ? e.message : `internal error: ${(e as Error)?.message ?? String(e)}`;
     const code = e instanceof UsageError ? 2 : e instanceof SoarError ? e.exitCode : 1;
-    if (flags?.json) await write(io.stdout, JSON.stringify([redact(errorEntry(msg))]) + '\n');
+    // A malformed flag fails before flags exist: --json still asks for the error entry (contract §3).
+    if (flags?.json ?? argv.includes('--json')) await write(io.stdout, JSON.stringify([redact(errorEntry(msg))]) + '\n');
     logErr(io, `okta-soar: ${msg}`);
     return code;
   }

@@ -2,7 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import axios, { type AxiosInstance } from 'axios';
-import { HttpsProxyAgent } from 'https-proxy-agent';
+import { createRequire } from 'node:module';
+import type { HttpsProxyAgent } from 'https-proxy-agent';
 import { NetworkError } from '../errors.js';
 import type { Transport, WireRequest } from './types.js';
 
@@ -135,18 +136,30 @@ function errorCode(e: unknown): string | undefined {
   return undefined;
 }
 
-/** HttpsProxyAgent checks the target's certificate with the request's TLS options, which axios never sets: `insecure` must reach them. */
-class ProxyAgent extends HttpsProxyAgent<string> {
-  constructor(
-    proxy: string,
-    private readonly insecure: boolean,
-  ) {
-    super(proxy, { keepAlive: true, ...(insecure ? { rejectUnauthorized: false } : {}) });
+const require = createRequire(import.meta.url);
+let ProxyAgentClass: (new (proxy: string, insecure: boolean) => HttpsProxyAgent<string>) | undefined;
+
+/**
+ * HttpsProxyAgent checks the target's certificate with the request's TLS options, which axios never
+ * sets: `insecure` must reach them. Loaded only when a proxy applies (it costs ~40 ms of start-up).
+ */
+function proxyAgent(proxy: string, insecure: boolean): HttpsProxyAgent<string> {
+  if (!ProxyAgentClass) {
+    const { HttpsProxyAgent: Base } = require('https-proxy-agent') as typeof import('https-proxy-agent');
+    ProxyAgentClass = class ProxyAgent extends Base<string> {
+      constructor(
+        proxyUrl: string,
+        private readonly insecure: boolean,
+      ) {
+        super(proxyUrl, { keepAlive: true, ...(insecure ? { rejectUnauthorized: false } : {}) });
+      }
+      override connect(req: http.ClientRequest, opts: Parameters<HttpsProxyAgent<string>['connect']>[1]): Promise<Socket> {
+        if (this.insecure && opts.secureEndpoint) return super.connect(req, { ...opts, rejectUnauthorized: false });
+        return super.connect(req, opts);
+      }
+    };
   }
-  override connect(req: http.ClientRequest, opts: Parameters<HttpsProxyAgent<string>['connect']>[1]): Promise<Socket> {
-    if (this.insecure && opts.secureEndpoint) return super.connect(req, { ...opts, rejectUnauthorized: false });
-    return super.connect(req, opts);
-  }
+  return new ProxyAgentClass(proxy, insecure);
 }
 
 /**
@@ -157,7 +170,7 @@ class ProxyAgent extends HttpsProxyAgent<string> {
 export function createTransport(opts: TransportOptions): Transport & { close(): void } {
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64, rejectUnauthorized: !opts.insecure });
-  const proxyAgents = new Map<string, ProxyAgent>();
+  const proxyAgents = new Map<string, HttpsProxyAgent<string>>();
   const ax: AxiosInstance = axios.create({
     proxy: false,
     maxRedirects: 0,
@@ -174,7 +187,7 @@ export function createTransport(opts: TransportOptions): Transport & { close(): 
     if (proxy) {
       let a = proxyAgents.get(proxy);
       if (!a) {
-        a = new ProxyAgent(proxy, opts.insecure);
+        a = proxyAgent(proxy, opts.insecure);
         proxyAgents.set(proxy, a);
       }
       agents = { httpAgent: a, httpsAgent: a };

@@ -1,8 +1,9 @@
-import { promises as fs, constants as fsc } from 'node:fs';
+import { promises as fs, constants as fsc, type Stats } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import lockfile from 'proper-lockfile';
+import { ConfigError } from '../errors.js';
 
 /**
  * Where the integration keeps what must outlive a call: cached tokens, the DPoP key,
@@ -71,6 +72,7 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
  */
 export class FileStore implements StateStore {
   private ready?: Promise<void>;
+  private trusted?: Promise<boolean>;
   constructor(readonly dir: string) {}
 
   get location() {
@@ -80,11 +82,39 @@ export class FileStore implements StateStore {
   private ensureDir(): Promise<void> {
     this.ready ??= (async () => {
       await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-      const st = await fs.stat(this.dir);
-      // Tighten a directory someone created with a looser mode (POSIX only).
-      if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) await fs.chmod(this.dir, 0o700);
+      await this.checkDir(await fs.stat(this.dir));
     })();
     return this.ready;
+  }
+
+  /**
+   * A directory another user owns could hold planted files (a token, a DPoP key) or be read by
+   * them: refuse it. Tighten one of ours created with a looser mode (POSIX only).
+   */
+  private async checkDir(st: Stats): Promise<void> {
+    if (process.platform === 'win32') return;
+    if (!st.isDirectory()) throw new ConfigError(`state directory ${this.dir} is not a directory (OKTA_STATE_DIR)`);
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid)
+      throw new ConfigError(`state directory ${this.dir} belongs to another user (uid ${st.uid}); set OKTA_STATE_DIR to a directory of your own`);
+    if ((st.mode & 0o077) !== 0) await fs.chmod(this.dir, 0o700);
+  }
+
+  /** Before reading: the directory exists and is ours (checked once; a missing one is checked again later). */
+  private readable(): Promise<boolean> {
+    this.trusted ??= (async () => {
+      let st: Stats;
+      try {
+        st = await fs.stat(this.dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        this.trusted = undefined;
+        return false;
+      }
+      await this.checkDir(st);
+      return true;
+    })();
+    return this.trusted;
   }
 
   private file(key: string): string {
@@ -93,8 +123,10 @@ export class FileStore implements StateStore {
   }
 
   async get(key: string): Promise<string | undefined> {
+    const file = this.file(key);
+    if (!(await this.readable())) return undefined;
     try {
-      return await fs.readFile(this.file(key), 'utf8');
+      return await fs.readFile(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
