@@ -47,7 +47,7 @@ export interface SandboxGroup {
   lastMembershipUpdated: string;
   objectClass: string[];
   type: GroupType;
-  profile: { name: string; description: string | null; [attr: string]: unknown };
+  profile: { name: string; description?: string | null; [attr: string]: unknown };
   /** For APP_GROUP: the app it is imported from. */
   sourceAppId?: string;
 }

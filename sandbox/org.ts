@@ -557,7 +557,7 @@ export class SandboxOrg {
       lastMembershipUpdated: now,
       objectClass: ['okta:user_group'],
       type: 'OKTA_GROUP',
-      profile: { ...body.profile, name, description: typeof body.profile?.description === 'string' ? body.profile.description : null },
+      profile: groupProfile(body.profile, name),
     };
     this.groups.set(this.register(g.id), g);
     this.groupMembers.set(g.id, new Set());
@@ -570,7 +570,7 @@ export class SandboxOrg {
     if (g.type !== 'OKTA_GROUP') throw oktaError(403, 'E0000006', 'You do not have permission to perform the requested action');
     const name = body.profile?.name;
     if (typeof name !== 'string' || !name.trim()) throw validationFailed('name', ['name: The field cannot be left blank']);
-    g.profile = { ...body.profile, name, description: typeof body.profile?.description === 'string' ? body.profile.description : null };
+    g.profile = groupProfile(body.profile, name);
     g.lastUpdated = iso(this.now());
     this.log(ctx, 'group.profile.update', [groupTarget(g)]);
     return g;
@@ -826,4 +826,13 @@ function validAddress(type: 'CIDR' | 'RANGE', value: string): boolean {
   if (extra !== undefined || a === undefined) return false;
   if (isIPv6(a)) return b === undefined || isIPv6(b);
   return b === undefined ? validIpv4(a) : validIpv4(a) && validIpv4(b);
+}
+
+/**
+ * A group profile as Okta's spec shapes it: `description` is a string, so an unset description is
+ * left out rather than sent as null (no evidence was found that Okta sends null there).
+ */
+function groupProfile(profile: Record<string, unknown> | undefined, name: string): SandboxGroup['profile'] {
+  const { description, ...rest } = profile ?? {};
+  return { ...rest, name, ...(typeof description === 'string' ? { description } : {}) } as SandboxGroup['profile'];
 }

@@ -206,7 +206,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await runVerb(io, flags);
       case 'test-module': {
         const dispatch = await loadDispatch();
-        const outcome = await dispatch('test-module', {}, cliParams(io, flags), { state: stateStore(io), warn: (m) => logErr(io, `warning: ${m}`) });
+        const outcome = await dispatch('test-module', {}, cliParams(io, flags), {
+          state: stateStore(io),
+          warn: (m) => logErr(io, `warning: ${m}`),
+          debug: flags.debug || io.env.OKTA_DEBUG === '1' ? (l) => logErr(io, `debug: ${l}`) : undefined,
+        });
         await output(io, flags.json, outcome.entries);
         return outcome.exitCode;
       }

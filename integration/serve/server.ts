@@ -37,8 +37,9 @@ function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(redact(body));
+function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, reveal?: string[]): void {
+  // Redacted once more on the way out; values the analyst asked to see (hide_password=false) stay.
+  const text = JSON.stringify(redact(body, { reveal }));
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
   res.end(text);
 }
@@ -122,7 +123,7 @@ export async function startServer(opts: ServeOptions): Promise<Server> {
         const name = cmd![1]!;
         if (!loadManifest().commands.has(name)) return send(res, 404, [errorEntry(`unknown command ${name}`)]);
         const out = await dispatch(name, body as Record<string, unknown>, opts.params, runOpts);
-        send(res, out.exitCode === 0 ? 200 : out.exitCode === 2 ? 400 : 422, out.entries);
+        send(res, out.exitCode === 0 ? 200 : out.exitCode === 2 ? 400 : 422, out.entries, {}, out.revealed);
       } finally {
         running--;
       }

@@ -69,3 +69,23 @@ describe('dry_run', () => {
     expect(entries[0]!.HumanReadable).toMatch(/1 change request would be sent, none was/);
   });
 });
+
+describe('values the analyst asked to see', () => {
+  test('a temporary password with hide_password=false survives serve\'s own redaction; hidden by default', async () => {
+    const user = fixture<{ id: string }>('users/get-user-alice.json');
+    const tempPassword = 'Tmp-Pw-7fK2xQ9z';
+    for (const hide of ['false', 'true']) {
+      nock(ORG)
+        .get('/api/v1/users/alice@example.com')
+        .reply(200, user)
+        .post(`/api/v1/users/${user.id}/lifecycle/expire_password_with_temp_password`)
+        .query(true)
+        .reply(200, { tempPassword });
+      const res = await call('/v1/commands/okta-expire-password', { method: 'POST', body: JSON.stringify({ username: 'alice@example.com', temporary_password: true, hide_password: hide }) });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      if (hide === 'false') expect(text).toContain(tempPassword);
+      else expect(text).not.toContain(tempPassword);
+    }
+  });
+});

@@ -36,3 +36,7 @@ test('markdown tables fit the terminal: aligned, cut with …, empty columns dro
   expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(60);
   expect(lines[4]).toContain('…');
 });
+
+test('a line that does not parse, or a positional secret, stays out of the history too', () => {
+  expect(keepInHistory('!okta-set-password username="alice password=hunter2hunter2')).toBe(false);
+});

@@ -39,15 +39,19 @@ export function completer(line: string): [string[], string] {
   return [names.filter((n) => n.startsWith(current)), current];
 }
 
-/** History lines are kept unless they carry a secret argument (a password must not land on disk). */
+/**
+ * History lines are kept unless they may carry a secret (a password must not land on disk): a
+ * secret argument by name or as the positional word, or a line that does not even parse.
+ */
 export function keepInHistory(line: string): boolean {
   try {
     const p = parseWarRoomLine(line);
     const c = loadManifest().commands.get(p.command);
-    const secrets = new Set((c?.arguments ?? []).filter((a) => a.secret).map((a) => a.name));
-    return !Object.keys(p.args).some((k) => secrets.has(k));
+    const secretArgs = (c?.arguments ?? []).filter((a) => a.secret);
+    if (p.positional.length && secretArgs.some((a) => a.default)) return false;
+    return !Object.keys(p.args).some((k) => secretArgs.some((a) => a.name === k));
   } catch {
-    return true;
+    return false;
   }
 }
 
@@ -132,7 +136,7 @@ export async function shellVerb(io: CliIO, flags: GlobalFlags): Promise<number> 
         warn: (m) => logErr(io, `warning: ${m}`),
       });
       for (const e of outcome.entries) {
-        const text = renderMarkdown(redactString(e.HumanReadable), { width: cols(), color });
+        const text = renderMarkdown(redactString(e.HumanReadable, { reveal: outcome.revealed }), { width: cols(), color });
         await write(io.stdout, (e.Type === 4 ? (color ? `\x1b[31mError:\x1b[0m ${text}` : `Error: ${text}`) : text).replace(/\n*$/, '\n\n'));
       }
       if (outcome.exitCode !== 0) failures++;
