@@ -446,7 +446,9 @@ class OAuthProvider implements OAuthAuthProvider {
 
       const body = parseJson(res.body) as Record<string, unknown> | undefined;
       const error = typeof body?.error === 'string' ? body.error : undefined;
-      const description = typeof body?.error_description === 'string' ? this.scrub(body.error_description).slice(0, 500) : undefined;
+      // The request's own assertion and proof, as well as the live ones: an answer may echo them.
+      const sent = [assertion, headers.DPoP];
+      const description = typeof body?.error_description === 'string' ? this.scrub(body.error_description, sent).slice(0, 500) : undefined;
 
       if (error === 'use_dpop_nonce' && dpop && plausibleNonce(nonce) && nonceRetries < MAX_NONCE_RETRIES) {
         nonceRetries++;
@@ -459,7 +461,7 @@ class OAuthProvider implements OAuthAuthProvider {
         await this.learnDpopRequired();
         continue;
       }
-      throw this.tokenError(res, body, error, description, dpop);
+      throw this.tokenError(res, body, error, description, dpop, sent);
     }
     throw new OAuthTokenError(
       `Okta's token endpoint ${this.tokenUrl} kept asking for another DPoP nonce; gave up after ${MAX_TOKEN_ATTEMPTS} requests. Try again; if it persists, report it.`,
@@ -502,11 +504,12 @@ class OAuthProvider implements OAuthAuthProvider {
     error: string | undefined,
     description: string | undefined,
     dpop: boolean,
+    sent: Array<string | undefined> = [],
   ): OAuthTokenError {
     const status = res.status;
     let head = `Okta's token endpoint ${this.tokenUrl} refused to issue an access token (HTTP ${status}${error ? ` ${error}` : ''})`;
     if (description) head += `: ${description.replace(/\.$/, '')}`;
-    else if (typeof body?.errorSummary === 'string') head += `: ${this.scrub(body.errorSummary).slice(0, 300).replace(/\.$/, '')}`;
+    else if (typeof body?.errorSummary === 'string') head += `: ${this.scrub(body.errorSummary, sent).slice(0, 300).replace(/\.$/, '')}`;
     head += '.';
     const app = 'Applications → Applications → <your API Services app>';
     let advice: string;
@@ -613,9 +616,9 @@ class OAuthProvider implements OAuthAuthProvider {
     }
   }
 
-  private scrub(text: string): string {
+  private scrub(text: string, extra: Array<string | undefined> = []): string {
     let out = text;
-    const known = [...this.live];
+    const known = [...this.live, ...extra.filter((x): x is string => !!x)];
     if (this.mem) known.push(this.mem.access_token);
     for (const s of known) if (s && out.includes(s)) out = out.split(s).join('[REDACTED]');
     return out;

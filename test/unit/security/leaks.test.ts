@@ -387,12 +387,9 @@ describe('the OAuth provider on its own (createOAuthAuth): thrown errors carry n
     assertNoLeak({ message: err!.message, json: JSON.stringify(err), inspect: inspect(err, { depth: 10 }).replace(/\n\s+at .*/g, '') }, [...secrets(), ...seen]);
   });
 
-  // FINDING (auth): oauth.ts scrubs error_description with the secrets of the request in flight,
-  // but send() has already forgotten them (live.delete in its finally), so an Okta answer that
-  // echoes the client assertion reaches the OAuthTokenError message. Through dispatch() the
-  // redaction layer masks it (see the scenarios above); a direct user of createOAuthAuth is not
-  // protected. Remove `.failing` when oauth.ts scrubs with the assertion and proof it just sent.
-  test.failing('invalid_client whose description echoes the assertion', async () =>
+  // A direct user of createOAuthAuth (no dispatcher redaction around it) is protected too:
+  // the token error is scrubbed with the assertion and proof that request sent.
+  test('invalid_client whose description echoes the assertion', async () =>
     provoke(() => tokenEndpoint((f) => [401, { error: 'invalid_client', error_description: `bad assertion ${f.get('client_assertion')}` }])),
   );
 });
