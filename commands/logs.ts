@@ -1,4 +1,5 @@
 import type { Handler } from '../integration/command.js';
+import { ArgumentError } from '../integration/errors.js';
 import { tableToMarkdown } from '../integration/results.js';
 import { oktaTime, parseTime } from '../integration/time.js';
 import { collect } from './paging.js';
@@ -59,7 +60,10 @@ export function logQueryHandler(command: string): Handler {
     const { args } = ctx;
     const now = ctx.clock.now();
     const userFilter = args.filter as string | undefined;
-    // A preset is AND-ed with the user's own filter, never replaced by it.
+    // A preset is AND-ed with the user's own filter, never replaced by it: the user's filter must
+    // be one balanced expression, or `x") or (true` would step out of its parentheses.
+    if (preset.filter && userFilter && !balancedOutsideQuotes(userFilter))
+      throw new ArgumentError(`${command}: argument filter has unbalanced parentheses or an open quote`, 'filter', 'balanced');
     const filter = preset.filter && userFilter ? `(${preset.filter}) and (${userFilter})` : (preset.filter ?? userFilter);
     const query: Record<string, string | undefined> = {
       filter,
@@ -81,4 +85,20 @@ export function logQueryHandler(command: string): Handler {
       context,
     };
   };
+}
+
+/** True when every parenthesis outside "quoted strings" is matched and no quote is left open. */
+export function balancedOutsideQuotes(expr: string): boolean {
+  let depth = 0;
+  let inQuote = false;
+  for (let i = 0; i < expr.length; i++) {
+    const ch = expr[i];
+    if (inQuote) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inQuote = false;
+    } else if (ch === '"') inQuote = true;
+    else if (ch === '(') depth++;
+    else if (ch === ')' && --depth < 0) return false;
+  }
+  return depth === 0 && !inQuote;
 }
