@@ -2,7 +2,8 @@ import { promises as fs, constants as fsc, type Stats } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import lockfile from 'proper-lockfile';
+import { createRequire } from 'node:module';
+import type * as Lockfile from 'proper-lockfile';
 import { ConfigError } from '../errors.js';
 
 /**
@@ -157,17 +158,9 @@ export class FileStore implements StateStore {
   }
 
   async withLock<T>(name: string, fn: () => Promise<T>, opts: { waitMs?: number } = {}): Promise<T> {
-    const target = this.file(`${name}.lock-target`);
-    await this.ensureDir();
-    // proper-lockfile locks an existing path; the target is an empty marker file.
-    await fs.writeFile(target, '', { flag: 'a', mode: 0o600 });
+    const target = await this.lockTarget(name);
     const waitMs = opts.waitMs ?? 30_000;
-    const release = await lockfile.lock(target, {
-      stale: 10_000,
-      update: 2_000,
-      realpath: false,
-      retries: { retries: Math.max(1, Math.ceil(waitMs / 100)), minTimeout: 50, maxTimeout: 200, factor: 1.2 },
-    });
+    const release = await this.acquire(target, { retries: Math.max(1, Math.ceil(waitMs / 100)), minTimeout: 50, maxTimeout: 200, factor: 1.2 });
     try {
       return await fn();
     } finally {
@@ -177,14 +170,75 @@ export class FileStore implements StateStore {
 
   /** Tries to take a lock without waiting; resolves to a release function, or undefined when held. */
   async tryLock(name: string): Promise<(() => Promise<void>) | undefined> {
-    const target = this.file(`${name}.lock-target`);
-    await this.ensureDir();
-    await fs.writeFile(target, '', { flag: 'a', mode: 0o600 });
+    const target = await this.lockTarget(name);
     try {
-      return await lockfile.lock(target, { stale: 10_000, update: 2_000, realpath: false, retries: 0 });
+      return await this.acquire(target, 0);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
       throw e;
     }
+  }
+
+  private async lockTarget(name: string): Promise<string> {
+    const target = this.file(`${name}.lock-target`);
+    await this.ensureDir();
+    // proper-lockfile locks an existing path; the target is an empty marker file.
+    await fs.writeFile(target, '', { flag: 'a', mode: 0o600 });
+    return target;
+  }
+
+  /**
+   * Takes the lock. A lock held by a process of this host that no longer exists is taken over at
+   * once (its owner file names the pid); one held elsewhere goes stale after 10 s without refresh.
+   */
+  private async acquire(target: string, retries: Lockfile.LockOptions['retries']): Promise<() => Promise<void>> {
+    const lib = lockfileLib();
+    const opts: Lockfile.LockOptions = {
+      stale: 10_000,
+      update: 2_000,
+      realpath: false,
+      retries,
+      // The default throws from a timer (an uncaught crash). The work a lock guards here is short and
+      // written atomically, so a holder that lost its lock finishes, and the next holder re-reads.
+      onCompromised: () => undefined,
+    };
+    const owner = `${target}.owner`;
+    let release: () => Promise<void>;
+    try {
+      release = await lib.lock(target, opts);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ELOCKED' || !(await holderIsDead(owner))) throw e;
+      await fs.rm(`${target}.lock`, { recursive: true, force: true });
+      release = await lib.lock(target, opts);
+    }
+    await fs.writeFile(owner, JSON.stringify({ pid: process.pid, host: os.hostname() }), { mode: 0o600 }).catch(() => undefined);
+    return async () => {
+      await fs.rm(owner, { force: true }).catch(() => undefined);
+      await release();
+    };
+  }
+}
+
+const requireCjs = createRequire(import.meta.url);
+let lockfileMod: typeof Lockfile | undefined;
+
+/** proper-lockfile (and graceful-fs under it) loads only when a lock is taken: start-up time. */
+function lockfileLib(): typeof Lockfile {
+  return (lockfileMod ??= requireCjs('proper-lockfile') as typeof Lockfile);
+}
+
+/** True when the owner file names a process on this host that no longer runs. */
+async function holderIsDead(ownerFile: string): Promise<boolean> {
+  try {
+    const o = JSON.parse(await fs.readFile(ownerFile, 'utf8')) as { pid?: number; host?: string };
+    if (typeof o.pid !== 'number' || o.host !== os.hostname() || o.pid === process.pid) return false;
+    try {
+      process.kill(o.pid, 0);
+      return false;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  } catch {
+    return false;
   }
 }
