@@ -11,6 +11,13 @@ function fatal(e: unknown): void {
 process.on('uncaughtException', fatal);
 process.on('unhandledRejection', fatal);
 
+// The reader went away (`| head`, a killed engine): stop quietly. Nothing more can be delivered, and
+// fetch-incidents commits its lastRun only after its output was written, so nothing is lost.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 1);
+  else fatal(e);
+});
+
 main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }).then(
   (code) => {
     // Set the code and let Node exit by itself, so piped output is flushed whole.

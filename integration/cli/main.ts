@@ -180,7 +180,6 @@ type VerbFn = (io: CliIO, flags: GlobalFlags, argv: string[]) => Promise<number>
 
 /** Verbs whose code loads only when used (start-up time matters for one-command processes). */
 const LAZY_VERBS: Record<string, () => Promise<VerbFn>> = {
-  sandbox: async () => (await import('./verbs/sandbox.js')).sandboxVerb,
   keygen: async () => (await import('./verbs/keygen.js')).keygenVerb,
   'fetch-incidents': async () => (await import('./verbs/fetch.js')).fetchVerb,
   shell: async () => (await import('./verbs/shell.js')).shellVerb,
@@ -190,6 +189,11 @@ const LAZY_VERBS: Record<string, () => Promise<VerbFn>> = {
 export async function main(argv: string[], io: CliIO): Promise<number> {
   let flags: GlobalFlags | undefined;
   try {
+    // The sandbox has options of its own (--seed, --users, --log-events, --dpop …): it parses them.
+    if (argv[0] === 'sandbox') {
+      const { sandboxMain } = await import('../../sandbox/cli.js');
+      return await sandboxMain(argv.slice(1), { stdout: io.stdout, stderr: io.stderr });
+    }
     flags = parseFlags(argv);
     const verb = flags.rest[0];
     if (flags.flags.has('--version') || flags.flags.has('-v')) {
