@@ -21,8 +21,18 @@ const recentJwts = new Map<string, true>();
 const MAX_RECENT_JWTS = 512;
 /** Secrets of the commands in flight (passwords), with a hold count each. */
 const held = new Map<string, number>();
-/** Every known value, longest first; rebuilt lazily after a change. */
+/** Every known non-JWT value, longest first; rebuilt lazily after a change. */
 let ordered: string[] | undefined;
+/** Known JWT values, longest first (checked only in text that contains "eyJ", as each of them does). */
+let orderedJwts: string[] | undefined;
+/** Bumped whenever a secret is added: text redacted under an older generation may need another look. */
+let generation = 0;
+
+function changed(): void {
+  ordered = undefined;
+  orderedJwts = undefined;
+  generation++;
+}
 
 const JWT_WHOLE = /^eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*$/;
 
@@ -46,7 +56,7 @@ export function addSecret(value: unknown): void {
   if (typeof value !== 'string') return;
   const v = value.trim();
   if (v.length < 6) return;
-  ordered = undefined;
+  changed();
   if (JWT_WHOLE.test(v)) {
     recentJwts.delete(v);
     recentJwts.set(v, true);
@@ -87,7 +97,7 @@ export function holdSecrets(values: Iterable<unknown>, minLength = 4): () => voi
       mine.push(x);
     }
   }
-  if (mine.length) ordered = undefined;
+  if (mine.length) changed();
   let released = false;
   return () => {
     if (released) return;
@@ -97,6 +107,7 @@ export function holdSecrets(values: Iterable<unknown>, minLength = 4): () => voi
       if (n <= 0) held.delete(x);
       else held.set(x, n);
     }
+    // Fewer secrets: earlier redactions stay valid, only the list is rebuilt.
     if (mine.length) ordered = undefined;
   };
 }
@@ -106,12 +117,17 @@ export function clearSecrets(): void {
   permanent.clear();
   recentJwts.clear();
   held.clear();
-  ordered = undefined;
+  changed();
 }
 
 function knownValues(): string[] {
-  ordered ??= [...new Set([...permanent, ...recentJwts.keys(), ...held.keys()])].sort((a, b) => b.length - a.length);
+  ordered ??= [...new Set([...permanent, ...held.keys()])].sort((a, b) => b.length - a.length);
   return ordered;
+}
+
+function knownJwts(): string[] {
+  orderedJwts ??= [...recentJwts.keys()].sort((a, b) => b.length - a.length);
+  return orderedJwts;
 }
 
 /** Keys whose whole value is a secret (compared case-insensitively, `-` and `_` ignored). */
@@ -186,6 +202,15 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/(\/(?:signin\/reset-password|reset_password|welcome|tokens))\/(?!\uE000)[A-Za-z0-9_-]{10,}/g, `$1/${MASK}`],
 ];
 
+/**
+ * Text every pattern above needs somewhere (case-insensitive, so a superset of each): a PEM
+ * header, an auth scheme, a JWT head, a JWK member name, a secret key name, a one-time link.
+ */
+const PATTERN_TRIGGER = new RegExp(
+  `PRIVATE KEY|ssws|bearer|dpop|basic|eyJ|"(?:d|p|q|dp|dq|qi|k)\\\\?"|${SECRET_KEY_RE}|reset-password|reset_password|welcome|tokens`,
+  'i',
+);
+
 export interface RedactOptions {
   /** Values the analyst explicitly asked to see (a temporary password, a reset link): left as they are. */
   reveal?: Iterable<string>;
@@ -207,8 +232,10 @@ function redactText(s: string, reveal: string[]): string {
       if (out.includes(v)) out = out.split(v).join(`${P_OPEN}${nonce}${i}${P_CLOSE}`);
     });
   }
+  if (out.includes('eyJ')) for (const v of knownJwts()) if (out.includes(v)) out = out.split(v).join(MASK);
   for (const v of knownValues()) if (out.includes(v)) out = out.split(v).join(MASK);
-  for (const [re, rep] of PATTERNS) out = out.replace(re, rep);
+  // Most text (names, ids, dates) holds nothing any pattern needs: one cheap test skips them all.
+  if (PATTERN_TRIGGER.test(out)) for (const [re, rep] of PATTERNS) out = out.replace(re, rep);
   if (reveal.length) out = out.replace(new RegExp(`${P_OPEN}${nonce}(\\d+)${P_CLOSE}`, 'g'), (_m, i: string) => reveal[Number(i)]!);
   return out;
 }
@@ -258,7 +285,74 @@ function redactValue(value: unknown, reveal: string[], seen: WeakMap<object, unk
   return out;
 }
 
-/** Deep copy with every string redacted. Keys named like secrets are masked whole. */
+/** Thrown inside the sharing walk when a value needs the copying one (cycles, Errors, class instances). */
+const NEEDS_COPY = Symbol('needs-copy');
+
+function isPlain(o: object): boolean {
+  const proto = Object.getPrototypeOf(o) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The same redaction as redactValue, but anything in which nothing changed is returned as it is,
+ * not copied: entries of 100k System Log events are mostly text no net catches.
+ */
+function redactShared(value: unknown, reveal: string[], seen: Map<object, unknown>, path: Set<object>): unknown {
+  if (typeof value === 'string') return redactText(value, reveal);
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return seen.get(value);
+  if (path.has(value) || (!Array.isArray(value) && !isPlain(value))) throw NEEDS_COPY;
+  path.add(value);
+  let result: unknown = value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const r = redactShared(value[i], reveal, seen, path);
+      if (!out && r !== value[i]) out = value.slice(0, i);
+      out?.push(r);
+    }
+    if (out) result = out;
+  } else {
+    const entries = Object.entries(value as Record<string, unknown>);
+    let out: Record<string, unknown> | undefined;
+    for (let i = 0; i < entries.length; i++) {
+      const [k, v] = entries[i]!;
+      const r = isSecretKey(k) ? maskAll(v, reveal, new WeakMap()) : redactShared(v, reveal, seen, path);
+      if (!out && r !== v) {
+        out = Object.create(Object.getPrototypeOf(value) as object | null) as Record<string, unknown>;
+        for (let j = 0; j < i; j++) out[entries[j]![0]] = entries[j]![1];
+      }
+      if (out) out[k] = r;
+    }
+    if (out) result = out;
+  }
+  path.delete(value);
+  seen.set(value, result);
+  return result;
+}
+
+/** Results of redact() without reveal, and the secret generation they were checked under. */
+const clean = new WeakMap<object, number>();
+
+/**
+ * Every string redacted; keys named like secrets masked whole. Parts in which nothing changed are
+ * shared with the input rather than copied, and a result redacted again (serve, the CLI's last
+ * pass) is not walked twice unless a secret was registered since. Callers must not mutate a
+ * result and redact it again expecting a new walk.
+ */
 export function redact<T>(value: T, opts?: RedactOptions): T {
-  return redactValue(value, revealList(opts), new WeakMap()) as T;
+  const reveal = revealList(opts);
+  if (value !== null && typeof value === 'object') {
+    if (!reveal.length && clean.get(value) === generation) return value;
+    let out: unknown;
+    try {
+      out = redactShared(value, reveal, new Map(), new Set());
+    } catch (e) {
+      if (e !== NEEDS_COPY) throw e;
+      out = redactValue(value, reveal, new WeakMap());
+    }
+    if (!reveal.length && out !== null && typeof out === 'object') clean.set(out, generation);
+    return out as T;
+  }
+  return redactValue(value, reveal, new WeakMap()) as T;
 }

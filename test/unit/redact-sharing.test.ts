@@ -1,0 +1,45 @@
+import { addSecret, clearSecrets, MASK, redact } from '../../integration/redact.js';
+
+afterEach(() => clearSecrets());
+
+describe('redaction without copying what it does not change', () => {
+  test('the input is never changed; untouched parts are shared, changed ones copied', () => {
+    addSecret('tok-1234567890-secret');
+    const clean = { a: 'Chrome on Windows', n: 1, list: [{ x: 'y' }] };
+    const dirty = { msg: 'Authorization: SSWS tok-1234567890-secret', password: 'hunter2hunter2' };
+    const input = { clean, dirty };
+    const snapshot = JSON.stringify(input);
+    const out = redact(input);
+    expect(JSON.stringify(input)).toBe(snapshot);
+    expect(out.clean).toBe(clean);
+    expect(out.dirty).not.toBe(dirty);
+    expect(out.dirty).toEqual({ msg: `Authorization: SSWS ${MASK}`, password: MASK });
+  });
+
+  test('a result is not walked twice, unless a secret was registered since', () => {
+    const entry = { HumanReadable: 'user: alice, key abcdef-0123456789' };
+    const first = redact(entry);
+    expect(redact(first)).toBe(first);
+    addSecret('abcdef-0123456789');
+    expect(redact(first).HumanReadable).toBe(`user: alice, key ${MASK}`);
+  });
+
+  test('cycles, Errors and class instances still work (the copying walk)', () => {
+    addSecret('cycle-secret-0000');
+    const a: Record<string, unknown> = { s: 'has cycle-secret-0000' };
+    a.self = a;
+    const out = redact(a) as Record<string, unknown>;
+    expect(out.s).toBe(`has ${MASK}`);
+    expect((out.self as Record<string, unknown>).s).toBe(`has ${MASK}`);
+    const err = redact({ e: new Error('failed with cycle-secret-0000') }) as { e: { message: string } };
+    expect(err.e.message).toBe(`failed with ${MASK}`);
+  });
+
+  test('text with nothing a pattern needs is returned unchanged; text with a trigger is masked', () => {
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    const out = redact({ plain: 'user.session.start', keyed: `{"d":"${'A'.repeat(20)}"}`, bearer: `bearer ${jwt}` });
+    expect(out.plain).toBe('user.session.start');
+    expect(out.keyed).toBe(`{"d":"${MASK}"}`);
+    expect(out.bearer).not.toContain(jwt);
+  });
+});
