@@ -164,8 +164,16 @@ const SECRET_KEY_NAMES = new Set(
   ],
 );
 
+const secretKeyMemo = new Map<string, boolean>();
+
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY_NAMES.has(key.toLowerCase().replace(/[-_]/g, ''));
+  let v = secretKeyMemo.get(key);
+  if (v === undefined) {
+    v = SECRET_KEY_NAMES.has(key.toLowerCase().replace(/[-_]/g, ''));
+    // Key names come from Okta's schemas and a few hundred custom attributes: bounded in practice.
+    if (secretKeyMemo.size < 10_000) secretKeyMemo.set(key, v);
+  }
+  return v;
 }
 
 /** Placeholder brackets for revealed values (Unicode private use: never in Okta data we mask). */
@@ -297,39 +305,48 @@ function isPlain(o: object): boolean {
  * The same redaction as redactValue, but anything in which nothing changed is returned as it is,
  * not copied: entries of 100k System Log events are mostly text no net catches.
  */
-function redactShared(value: unknown, reveal: string[], seen: Map<object, unknown>, path: Set<object>): unknown {
+function redactShared(value: unknown, reveal: string[], seen: Map<object, unknown>, depth: number): unknown {
   if (typeof value === 'string') return redactText(value, reveal);
   if (value === null || typeof value !== 'object') return value;
-  if (seen.has(value)) return seen.get(value);
-  if (path.has(value) || (!Array.isArray(value) && !isPlain(value))) throw NEEDS_COPY;
-  path.add(value);
+  const cached = seen.get(value);
+  if (cached !== undefined) return cached;
+  // Data from JSON is never this deep; a cycle is, and goes to the copying walk.
+  if (depth > MAX_SHARED_DEPTH || (!Array.isArray(value) && !isPlain(value))) throw NEEDS_COPY;
   let result: unknown = value;
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
-      const r = redactShared(value[i], reveal, seen, path);
+      const r = redactShared(value[i], reveal, seen, depth + 1);
       if (!out && r !== value[i]) out = value.slice(0, i);
       out?.push(r);
     }
     if (out) result = out;
   } else {
-    const entries = Object.entries(value as Record<string, unknown>);
+    const obj = value as Record<string, unknown>;
     let out: Record<string, unknown> | undefined;
-    for (let i = 0; i < entries.length; i++) {
-      const [k, v] = entries[i]!;
-      const r = isSecretKey(k) ? maskAll(v, reveal, new WeakMap()) : redactShared(v, reveal, seen, path);
+    let i = 0;
+    for (const k in obj) {
+      if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
+      const v = obj[k];
+      const r = isSecretKey(k) ? maskAll(v, reveal, new WeakMap()) : redactShared(v, reveal, seen, depth + 1);
       if (!out && r !== v) {
-        out = Object.create(Object.getPrototypeOf(value) as object | null) as Record<string, unknown>;
-        for (let j = 0; j < i; j++) out[entries[j]![0]] = entries[j]![1];
+        out = Object.create(Object.getPrototypeOf(obj) as object | null) as Record<string, unknown>;
+        let j = 0;
+        for (const k2 in obj) {
+          if (j++ >= i) break;
+          if (Object.prototype.hasOwnProperty.call(obj, k2)) out[k2] = obj[k2];
+        }
       }
       if (out) out[k] = r;
+      i++;
     }
     if (out) result = out;
   }
-  path.delete(value);
   seen.set(value, result);
   return result;
 }
+
+const MAX_SHARED_DEPTH = 200;
 
 /** Results of redact() without reveal, and the secret generation they were checked under. */
 const clean = new WeakMap<object, number>();
@@ -346,7 +363,7 @@ export function redact<T>(value: T, opts?: RedactOptions): T {
     if (!reveal.length && clean.get(value) === generation) return value;
     let out: unknown;
     try {
-      out = redactShared(value, reveal, new Map(), new Set());
+      out = redactShared(value, reveal, new Map(), 0);
     } catch (e) {
       if (e !== NEEDS_COPY) throw e;
       out = redactValue(value, reveal, new WeakMap());
