@@ -2,7 +2,7 @@ import { closest, prepareArgs, DRY_RUN_ARG } from './args.js';
 import { systemClock, type Clock } from './clock.js';
 import type { CommandContext, Handler } from './command.js';
 import { resolveConfig } from './config.js';
-import { ArgumentError, OktaApiError, ScopeError, showValue, SoarError, UsageError } from './errors.js';
+import { ArgumentError, OktaApiError, showValue, SoarError, UsageError } from './errors.js';
 import { loadManifest, type ManifestCommand } from './manifest.js';
 import { CallScope, type PlannedRequest } from './okta/call-scope.js';
 import { buildClient, type BuiltClient } from './okta/factory.js';
@@ -10,7 +10,9 @@ import type { ClientPool } from './okta/client-pool.js';
 import type { Transport } from './okta/types.js';
 import { holdSecrets, redact } from './redact.js';
 import { errorEntry, resultEntry, tableToMarkdown, type CommandResult } from './results.js';
-import { MemoryStore, type StateStore } from './state/store.js';
+import { processStore } from './state/process-store.js';
+import type { StateStore } from './state/store.js';
+import { checkScopes } from './scopes.js';
 import type { Entry, Params } from './types.js';
 import { handlers } from '../commands/index.js';
 
@@ -37,7 +39,6 @@ export interface DispatchOutcome {
   revealed?: string[];
 }
 
-const processStore = new MemoryStore();
 
 /** Built-in commands that are not Okta operations of the manifest. */
 const BUILTINS = new Set(['test-module']);
@@ -57,17 +58,6 @@ function errorMessage(command: string, e: unknown): string {
   return `${command}: internal error: ${msg}`;
 }
 
-function checkScopes(c: ManifestCommand, configured: readonly string[]): void {
-  const have = new Set(configured);
-  // okta.x.manage implies okta.x.read in Okta's model.
-  const missing = c.scopes.filter((s) => !have.has(s) && !(s.endsWith('.read') && have.has(s.replace(/\.read$/, '.manage'))));
-  if (missing.length)
-    throw new ScopeError(
-      `${c.name} needs the Okta API scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not in the configured scopes. ` +
-        `Add ${missing.join(' ')} to OKTA_SCOPES (scopes), and grant ${missing.length > 1 ? 'them' : 'it'} to the service app in the Okta Admin Console under Applications → your app → Okta API Scopes.`,
-      missing,
-    );
-}
 
 /** A command name as a message may show it: plain when it looks like one, quoted and cut otherwise. */
 function showName(name: unknown): string {
@@ -104,7 +94,7 @@ export async function dispatch(name: string, rawArgs: Record<string, unknown>, p
     const dryRun = args[DRY_RUN_ARG] === true;
     delete args[DRY_RUN_ARG];
     const cfg = resolveConfig(params);
-    if (cfg.authMethod === 'oauth') checkScopes(manifestCmd, cfg.scopes);
+    if (cfg.authMethod === 'oauth') checkScopes(manifestCmd.name, manifestCmd.scopes, cfg.scopes);
     const deps = { clock, state: opts.state ?? processStore, transport: opts.transport, debug: opts.debug, warn: opts.warn };
     built = opts.clients ? await opts.clients.get(cfg, deps) : await buildClient(cfg, deps);
     const scope = new CallScope(built.client, dryRun);

@@ -1,11 +1,14 @@
 import { systemClock, type Clock } from '../clock.js';
 import { resolveConfig, type OktaConfig } from '../config.js';
-import { ArgumentError, ConfigError, OktaApiError, ScopeError } from '../errors.js';
+import { ArgumentError, ConfigError, OktaApiError } from '../errors.js';
 import { buildClient } from '../okta/factory.js';
 import type { OktaResponse, Transport } from '../okta/types.js';
 import { buildQuery } from '../okta/url.js';
 import { redactString } from '../redact.js';
-import { MemoryStore, type StateStore } from '../state/store.js';
+import type { StateStore } from '../state/store.js';
+import { processStore } from '../state/process-store.js';
+import type { ClientPool } from '../okta/client-pool.js';
+import { checkScopes } from '../scopes.js';
 import { oktaTime, parseTime } from '../time.js';
 import type { Params } from '../types.js';
 import type { LogEvent } from '../../commands/logs.js';
@@ -30,6 +33,8 @@ export interface FetchOptions {
   /** Warnings for the user (already redacted); they are in the result's `warnings` too. */
   warn?: (message: string) => void;
   debug?: (line: string) => void;
+  /** Reuse clients (connections, rate budgets) across cycles: --follow and serve. */
+  clients?: ClientPool;
 }
 
 /** Why a cycle ended. */
@@ -70,7 +75,6 @@ export function fetchSettings(cfg: OktaConfig): FetchSettings {
 }
 
 /** Default store for tokens when the caller names none: one per process, in memory. */
-const processStore = new MemoryStore();
 
 function firstFetchMs(s: FetchSettings, now: number): number {
   try {
@@ -120,11 +124,7 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
     options.warn?.(line);
   };
   const cfg = resolveConfig(params);
-  if (cfg.authMethod === 'oauth' && !cfg.scopes.includes('okta.logs.read'))
-    throw new ScopeError(
-      'fetch-incidents needs the Okta API scope okta.logs.read, which is not in the configured scopes. Add it to OKTA_SCOPES (scopes), and grant it to the service app in the Okta Admin Console under Applications → your app → Okta API Scopes.',
-      ['okta.logs.read'],
-    );
+  if (cfg.authMethod === 'oauth') checkScopes('fetch-incidents', ['okta.logs.read'], cfg.scopes);
   const s = fetchSettings(cfg);
   const fingerprint = fingerprintOf(cfg.origin, s.filter);
   const check = checkLastRun(lastRun, cfg.origin, fingerprint);
@@ -147,7 +147,8 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
     resumed = false;
   }
 
-  const built = await buildClient(cfg, { clock, state: options.state ?? processStore, transport: options.transport, debug: options.debug, warn: options.warn });
+  const deps = { clock, state: options.state ?? processStore, transport: options.transport, debug: options.debug, warn: options.warn };
+  const built = options.clients ? await options.clients.get(cfg, deps) : await buildClient(cfg, deps);
   const incidents: Incident[] = [];
   const seen = new Set(run.seen);
   /** Uuids in the order returned: the stored ones, then this cycle's. */
@@ -233,7 +234,7 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
       }
     }
   } finally {
-    built.close();
+    if (!options.clients) built.close();
   }
 
   if (stop === 'error' && incidents.length === 0) throw failure;

@@ -8,6 +8,7 @@ import type { FileStore } from '../../state/store.js';
 import type { Params } from '../../types.js';
 import { logErr, progressReporter, write, type CliIO } from '../io.js';
 import { cliParams, stateStore, type GlobalFlags } from '../main.js';
+import { ClientPool } from '../../okta/client-pool.js';
 
 /** Another fetcher holds this org's fetch state. */
 export class FetchLockedError extends SoarError {
@@ -52,6 +53,8 @@ interface CycleContext {
   key: string;
   signal: AbortSignal;
   debug?: (line: string) => void;
+  /** One client (connections, rate budget) for every cycle of the run. */
+  clients: ClientPool;
 }
 
 /** One cycle: read lastRun, fetch, write the output whole, and only then commit lastRun. */
@@ -74,6 +77,7 @@ async function cycle(c: CycleContext): Promise<FetchStop | 'failed' | 'unwritten
   try {
     result = await fetchIncidents(c.params, lastRun, {
       state: c.store,
+      clients: c.clients,
       signal: c.signal,
       progress: (done, total, label) => {
         drawn = true;
@@ -149,6 +153,7 @@ export async function fetchVerb(io: CliIO, flags: GlobalFlags): Promise<number> 
     key: keys.lastRun,
     signal: ac.signal,
     debug: flags.debug || io.env.OKTA_DEBUG === '1' ? (l) => logErr(io, `debug: ${l}`) : undefined,
+    clients: new ClientPool(),
   };
   try {
     for (;;) {
@@ -164,6 +169,7 @@ export async function fetchVerb(io: CliIO, flags: GlobalFlags): Promise<number> 
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     io.stdout.off('error', onStdoutError);
+    await ctx.clients.closeAll();
     await release().catch(() => undefined);
   }
 }
