@@ -2,6 +2,7 @@
  * The sandbox Okta org: an Okta-compatible HTTP server on loopback, seeded with realistic,
  * deterministic data. See sandbox/README.md for the fixed credentials and the seeded people.
  */
+import { DEFAULT_SCOPES } from '../integration/config.js';
 import { generateKeyPair, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,21 +31,8 @@ export type { SandboxStats } from './server.js';
 /** The fixed, documented API token of every sandbox org. Not a secret. */
 export const SANDBOX_API_TOKEN = '00sandbox-api-token-not-a-secret';
 
-/** The scopes granted to the sandbox's OAuth service app by default. */
-export const DEFAULT_GRANTED_SCOPES = [
-  'okta.apps.manage',
-  'okta.apps.read',
-  'okta.groups.manage',
-  'okta.groups.read',
-  'okta.logs.read',
-  'okta.networkZones.manage',
-  'okta.networkZones.read',
-  'okta.sessions.manage',
-  'okta.sessions.read',
-  'okta.users.manage',
-  'okta.users.read',
-  'okta.roles.read',
-];
+/** The scopes granted to the sandbox's OAuth service app by default: the setup guide's eleven, and roles. */
+export const DEFAULT_GRANTED_SCOPES: string[] = [...DEFAULT_SCOPES, 'okta.roles.read'];
 
 export interface SandboxOptions {
   /** 0 = ephemeral (default). */

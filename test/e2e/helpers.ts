@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Sandbox } from '../../sandbox/index.js';
+import { DEFAULT_GRANTED_SCOPES, type Sandbox } from '../../sandbox/index.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The built CLI (`npm test` builds first; `npm ci` builds through `prepare`). */
@@ -56,17 +56,5 @@ export function sandboxParams(sb: Sandbox, mode: AuthMode, extra: Record<string,
   return { url: sb.url, client_id: sb.clientId, private_key: sb.privateKeyPem, key_id: sb.keyId, scopes: SCOPES, ...extra };
 }
 
-export const SCOPES = [
-  'okta.apps.manage',
-  'okta.apps.read',
-  'okta.groups.manage',
-  'okta.groups.read',
-  'okta.logs.read',
-  'okta.networkZones.manage',
-  'okta.networkZones.read',
-  'okta.sessions.manage',
-  'okta.sessions.read',
-  'okta.users.manage',
-  'okta.users.read',
-  'okta.roles.read',
-].join(' ');
+/** Every scope the sandbox grants by default, requested by the end-to-end tests. */
+export const SCOPES = DEFAULT_GRANTED_SCOPES.join(' ');
