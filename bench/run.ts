@@ -518,11 +518,16 @@ async function main(): Promise<void> {
       return m;
     };
     const fetches = await alternate(Math.max(1, Math.min(SIZES.runs, 2)), { library: libFetch, cli: cliFetch }, 'fetch');
+    // The same drain stopped after a fifth of the backlog: peak memory must not grow with the backlog.
+    const partial = Math.round(SIZES.events / 5);
+    const libFetchPartial = () => measure(big, client('soar-fetch.js'), [], { env: { ...fetchEnv, BENCH_STOP_AFTER: String(partial) } });
+    const fetchesPartial = await alternate(Math.max(1, Math.min(SIZES.runs, 2)), { library: libFetchPartial }, 'fetch-partial');
     for (const [k, ms] of Object.entries(fetches)) checkCount(`fetch ${k}`, ms, SIZES.events);
     const fLib = evs(fetches.library, 'okta-soar library');
     const fCli = evs(fetches.cli, 'okta-soar CLI --follow');
     const fRssLib = rss(fetches.library, 'okta-soar library');
     const fRssCli = rss(fetches.cli, 'okta-soar CLI --follow');
+    const fRssPartial = rss(fetchesPartial.library, `okta-soar library, ${partial.toLocaleString('en')} events`);
     const fetchCalls = apiCalls(fetches.library[0]!, LOGS);
     const minFetchCalls = Math.ceil(SIZES.events / 1000) + 1;
     rows.push({
@@ -550,6 +555,17 @@ async function main(): Promise<void> {
       extra: [fRssCli],
       target: '< 150 MB',
       met: Math.max(fRssLib.max, fRssCli.max) < 150,
+    });
+    rows.push({
+      id: 'fetch-rss-growth',
+      group: 'fetch-incidents',
+      title: `fetch-incidents peak RSS: ${partial.toLocaleString('en')} vs ${SIZES.events.toLocaleString('en')} events drained (library; MB)`,
+      soar: fRssPartial,
+      extra: [fRssLib],
+      ratio: round(fRssLib.median / fRssPartial.median),
+      ratioLabel: `${SIZES.events.toLocaleString('en')} ÷ ${partial.toLocaleString('en')}`,
+      target: 'does not grow with the backlog (ratio ≤ 1.1 for 5× the events)',
+      met: fRssLib.median / fRssPartial.median <= 1.1,
     });
     rows.push({
       id: 'fetch-calls',
