@@ -1,4 +1,4 @@
-import { readRateHeaders } from './rate-budget.js';
+import { moreConstrained, readRateHeaders } from './rate-budget.js';
 import type { HttpMethod, OktaClient, OktaRequest, OktaResponse, RateLimitSnapshot } from './types.js';
 import { buildQuery, checkOwnUrl, fillPath } from './url.js';
 
@@ -39,10 +39,7 @@ export class CallScope implements OktaClient {
 
   private seen<T>(res: OktaResponse<T>): OktaResponse<T> {
     const { limit, remaining, reset } = readRateHeaders(res.headers);
-    if (limit !== undefined && remaining !== undefined && reset !== undefined && limit > 0) {
-      if (!this.lowest || remaining <= (this.lowest['x-rate-limit-remaining'] ?? Infinity))
-        this.lowest = { 'x-rate-limit-limit': limit, 'x-rate-limit-remaining': remaining, 'x-rate-limit-reset': reset };
-    }
+    if (limit !== undefined && remaining !== undefined && reset !== undefined) this.lowest = moreConstrained(this.lowest, limit, remaining, reset);
     return res;
   }
 

@@ -219,13 +219,25 @@ export class RateBudget {
 
   /** The bucket seen that is closest to being spent (lowest remaining share): Okta.Metadata. */
   snapshot(): RateLimitSnapshot {
-    let best: { b: Bucket; frac: number } | undefined;
+    let best: RateLimitSnapshot | undefined;
     for (const b of this.buckets.values()) {
-      if (b.limit === undefined || b.limit <= 0 || b.reset === 0) continue;
-      const frac = b.remaining / b.limit;
-      if (!best || frac < best.frac || (frac === best.frac && b.remaining < best.b.remaining)) best = { b, frac };
+      if (b.limit === undefined || b.reset === 0) continue;
+      best = moreConstrained(best, b.limit, b.remaining, b.reset);
     }
-    if (!best) return {};
-    return { 'x-rate-limit-limit': best.b.limit, 'x-rate-limit-remaining': best.b.remaining, 'x-rate-limit-reset': best.b.reset };
+    return best ?? {};
   }
+}
+
+/**
+ * Okta.Metadata's rule, for a client's buckets and for one command's responses alike: keep the
+ * bucket closest to being spent (lowest remaining share; on a tie, fewer requests left). A
+ * concurrency 429's 0/0 is not a bucket size and is never kept.
+ */
+export function moreConstrained(current: RateLimitSnapshot | undefined, limit: number, remaining: number, reset: number): RateLimitSnapshot | undefined {
+  if (limit <= 0) return current;
+  const cur = current?.['x-rate-limit-limit'] ? current['x-rate-limit-remaining']! / current['x-rate-limit-limit'] : Infinity;
+  const frac = remaining / limit;
+  if (frac < cur || (frac === cur && remaining < (current?.['x-rate-limit-remaining'] ?? Infinity)))
+    return { 'x-rate-limit-limit': limit, 'x-rate-limit-remaining': remaining, 'x-rate-limit-reset': reset };
+  return current;
 }
