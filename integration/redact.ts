@@ -120,9 +120,23 @@ export function clearSecrets(): void {
   changed();
 }
 
+/** The length of the shortest known non-JWT value (Infinity when none): shorter text cannot hold one. */
+let shortestKnown = Infinity;
+
 function knownValues(): string[] {
-  ordered ??= [...new Set([...permanent, ...held.keys()])].sort((a, b) => b.length - a.length);
+  if (!ordered) {
+    ordered = [...new Set([...permanent, ...held.keys()])].sort((a, b) => b.length - a.length);
+    shortestKnown = ordered.length ? ordered[ordered.length - 1]!.length : Infinity;
+  }
   return ordered;
+}
+
+/** True when the text holds a known non-JWT secret value. */
+function holdsKnownValue(s: string): boolean {
+  const known = knownValues();
+  if (s.length < shortestKnown) return false;
+  for (const v of known) if (s.length >= v.length && s.includes(v)) return true;
+  return false;
 }
 
 function knownJwts(): string[] {
@@ -230,6 +244,10 @@ function revealList(opts: RedactOptions | undefined): string[] {
 }
 
 function redactText(s: string, reveal: string[]): string {
+  // Nearly all text (ids, names, dates) holds no known value and nothing any pattern needs: one
+  // length check and one cheap test return it as it is. Known JWTs all contain "eyJ", which the
+  // trigger catches (case-insensitively, so a superset).
+  if (!reveal.length && !holdsKnownValue(s) && !PATTERN_TRIGGER.test(s)) return s;
   let out = s;
   let nonce = '';
   if (reveal.length) {
@@ -308,8 +326,13 @@ function isPlain(o: object): boolean {
 function redactShared(value: unknown, reveal: string[], seen: Map<object, unknown>, depth: number): unknown {
   if (typeof value === 'string') return redactText(value, reveal);
   if (value === null || typeof value !== 'object') return value;
-  const cached = seen.get(value);
-  if (cached !== undefined) return cached;
+  const remember = depth <= SHARED_MEMO_DEPTH;
+  if (remember) {
+    const cached = seen.get(value);
+    if (cached !== undefined) return cached;
+    // Sealed by redactSealed and no secret registered since: nothing in it can have changed.
+    if (!reveal.length && clean.get(value) === generation && Object.isFrozen(value)) return value;
+  }
   // Data from JSON is never this deep; a cycle is, and goes to the copying walk.
   if (depth > MAX_SHARED_DEPTH || (!Array.isArray(value) && !isPlain(value))) throw NEEDS_COPY;
   let result: unknown = value;
@@ -342,11 +365,18 @@ function redactShared(value: unknown, reveal: string[], seen: Map<object, unknow
     }
     if (out) result = out;
   }
-  seen.set(value, result);
+  if (remember) seen.set(value, result);
   return result;
 }
 
 const MAX_SHARED_DEPTH = 200;
+/**
+ * How deep the sharing walk remembers what it has walked. Results share whole lists at the top
+ * (an entry's Contents is its context's list, events and all), so remembering the first levels
+ * keeps each list walked once; remembering every object of 100,000 events is a million-entry
+ * map for nothing. Something shared deeper is walked once per reference, to the same result.
+ */
+const SHARED_MEMO_DEPTH = 3;
 
 /** Results of redact() without reveal, and the secret generation they were checked under. */
 const clean = new WeakMap<object, number>();
@@ -372,4 +402,27 @@ export function redact<T>(value: T, opts?: RedactOptions): T {
     return out as T;
   }
   return redactValue(value, reveal, new WeakMap()) as T;
+}
+
+/** Freezes everything under `value`, marking the top and its direct members clean (generation `gen`). */
+function seal(value: unknown, gen: number, depth: number): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  if (depth <= 1) clean.set(value, gen);
+  if (Array.isArray(value)) for (const v of value) seal(v, gen, depth + 1);
+  else for (const k of Object.keys(value)) seal((value as Record<string, unknown>)[k], gen, depth + 1);
+}
+
+/**
+ * Redacts data as it arrives from Okta (a page of a list, while the next page is on its way) and
+ * seals it: the result is frozen, all the way down, and it and its members are marked clean, so the
+ * pass every entry still goes through on its way out returns them as they are instead of walking
+ * them again (it walks them again if a secret was registered since). Frozen, because a "clean"
+ * mark on data a command could still change would be a promise nobody keeps: code that tries to
+ * write into sealed data throws instead of leaking.
+ */
+export function redactSealed<T>(value: T): T {
+  const out = redact(value);
+  seal(out, generation, 0);
+  return out;
 }

@@ -42,4 +42,15 @@ describe('redaction without copying what it does not change', () => {
     expect(out.keyed).toBe(`{"d":"${MASK}"}`);
     expect(out.bearer).not.toContain(jwt);
   });
+
+  test('an object shared deep in a result (past the levels the walk remembers) is masked wherever it appears', () => {
+    addSecret('deep-secret-000111');
+    const shared = { note: 'key deep-secret-000111', safe: 'ok' };
+    const deep = (n: number): Record<string, unknown> => (n === 0 ? { shared } : { next: deep(n - 1) });
+    const input = { a: deep(6), b: deep(9), c: [shared, shared] };
+    const out = JSON.stringify(redact(input));
+    expect(out).not.toContain('deep-secret-000111');
+    expect(out.split(`key ${MASK}`)).toHaveLength(5);
+    expect(shared.note).toBe('key deep-secret-000111');
+  });
 });
