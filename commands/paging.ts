@@ -1,5 +1,6 @@
 import type { CommandContext } from '../integration/command.js';
-import type { OktaRequest } from '../integration/okta/types.js';
+import type { OktaClient, OktaRequest, OktaResponse } from '../integration/okta/types.js';
+import { redactSealed } from '../integration/redact.js';
 
 export interface Collected<T> {
   items: T[];
@@ -18,34 +19,107 @@ function withLimit(nextUrl: string, limit: number): string {
   return u.toString();
 }
 
+/** One page of a list as `pagesOf` hands it over. */
+export interface ListPage<T> {
+  /** The page's items, cut so that no more than `limit` items are handed over in all. */
+  items: T[];
+  /** Okta's `after` cursor continuing exactly after this page's last item (undefined: at the end, or no exact cursor). */
+  after?: string;
+  /** The page was cut at `limit` (a server that ignored `limit`): there is no exact cursor. */
+  cut?: boolean;
+}
+
+/** Lets a request that was just handed to the client reach the socket (it goes through a few promise steps). */
+const letItGo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
- * Collects up to `limit` items, following Okta's `next` links (never rebuilt: only the last
- * page's `limit` is lowered), so the returned cursor continues exactly after the last item.
- * Stops at `limit`, at the end of the list, or on an empty page (System Log polling queries
- * always carry a next link).
+ * The pages of a list, up to `limit` items, following Okta's `next` links (never rebuilt: only a
+ * page's `limit` is lowered, so cursors continue exactly after the last item handed over). Ends at
+ * `limit`, at the end of the list, or with an empty page (System Log polling queries always carry
+ * a next link), which is handed over too.
+ *
+ * Pages are requested one after another, never two at once, but a page known not to be empty (the
+ * client says so without parsing it) has its successor requested before it is parsed, sized as if
+ * it were full: parsing the page, and whatever the caller does with it, overlaps Okta's work on
+ * the next one. A page that turns out short only means a smaller next page: no request is sent
+ * that the one-at-a-time walk would not have sent.
  */
-export async function collect<T>(ctx: CommandContext, first: OktaRequest, limit: number, pageMax: number, opts: { sendLimit?: boolean } = {}): Promise<Collected<T>> {
+export async function* pagesOf<T>(okta: OktaClient, first: OktaRequest, limit: number, pageMax: number, opts: { sendLimit?: boolean } = {}): AsyncGenerator<ListPage<T>, void, undefined> {
   // Some lists (a user's groups) take no `limit`: Okta decides the page size, we cut at `limit`.
   const sendLimit = opts.sendLimit !== false;
   const req: OktaRequest = sendLimit ? { ...first, query: { ...first.query, limit: Math.min(limit, pageMax) } } : first;
-  let res = await ctx.okta.request<T[]>(req);
-  const items: T[] = [...(Array.isArray(res.data) ? res.data : [])];
-  let pages = 1;
-  while (items.length < limit && res.nextUrl && Array.isArray(res.data) && res.data.length > 0) {
-    const remaining = limit - items.length;
-    ctx.progress(items.length, limit, 'items');
-    res = await ctx.okta.requestUrl<T[]>('GET', sendLimit && remaining < pageMax ? withLimit(res.nextUrl, remaining) : res.nextUrl);
-    pages++;
-    if (Array.isArray(res.data)) items.push(...res.data);
+  /** Okta's next link, sized for what is still wanted once `have` items are in. */
+  const nextPage = (nextUrl: string, have: number) => {
+    const remaining = limit - have;
+    return sendLimit && remaining < pageMax ? withLimit(nextUrl, remaining) : nextUrl;
+  };
+  let res = await okta.request<T[]>(req);
+  /** The page size the request `res` answers asked for (undefined: Okta decided). */
+  let asked = sendLimit ? Math.min(limit, pageMax) : undefined;
+  let have = 0;
+  /** Cancels the page read ahead when nobody will read it (the caller stopped, or this page ended the walk). */
+  let unwanted: AbortController | undefined;
+  try {
+    for (;;) {
+      // Ask for the next page now when it will be wanted even if this one is full.
+      let ahead: Promise<OktaResponse<T[]>> | undefined;
+      let aheadSize: number | undefined;
+      if (res.nextUrl && res.emptyList === false && asked !== undefined && have + asked < limit) {
+        aheadSize = Math.min(pageMax, limit - have - asked);
+        unwanted = new AbortController();
+        ahead = okta.requestUrl<T[]>('GET', nextPage(res.nextUrl, have + asked), { signal: unwanted.signal });
+        // Awaited below; if this page ends the walk instead, its failure must not go unhandled.
+        ahead.catch(() => undefined);
+        await letItGo();
+      }
+      const data = res.data;
+      const list = Array.isArray(data) ? (data as T[]) : [];
+      const cut = have + list.length > limit;
+      const items = cut ? list.slice(0, limit - have) : list;
+      have += items.length;
+      const page: ListPage<T> = { items };
+      if (cut) page.cut = true;
+      // A server that ignored `limit` leaves no exact cursor: say nothing rather than skip items.
+      else if (res.nextUrl && list.length > 0) {
+        const after = new URL(res.nextUrl).searchParams.get('after');
+        if (after) page.after = after;
+      }
+      const more = have < limit && res.nextUrl !== undefined && list.length > 0;
+      yield page;
+      if (!more || !res.nextUrl) return;
+      if (ahead) {
+        res = await ahead;
+        unwanted = undefined;
+        asked = aheadSize;
+      } else {
+        res = await okta.requestUrl<T[]>('GET', nextPage(res.nextUrl, have));
+        asked = sendLimit ? Math.min(pageMax, limit - have) : undefined;
+      }
+    }
+  } finally {
+    unwanted?.abort();
+  }
+}
+
+/**
+ * Collects up to `limit` items of a list (see `pagesOf`), with the cursor that continues exactly
+ * after the last of them. Each page is redacted and sealed as it arrives, while the next one is on
+ * its way: the entry's last redaction pass then finds these items clean instead of walking them
+ * all at the end.
+ */
+export async function collect<T>(ctx: CommandContext, first: OktaRequest, limit: number, pageMax: number, opts: { sendLimit?: boolean } = {}): Promise<Collected<T>> {
+  const items: T[] = [];
+  let pages = 0;
+  let last: ListPage<T> | undefined;
+  for await (const page of pagesOf<T>(ctx.okta, first, limit, pageMax, opts)) {
+    // Said when a second page arrives, and after each one from then on: a one-page list says nothing.
+    if (++pages > 1) ctx.progress(items.length, limit, 'items');
+    for (const item of redactSealed(page.items)) items.push(item);
+    last = page;
   }
   if (pages > 1) ctx.progress(items.length, limit, 'items');
-  const cut = items.length > limit;
-  const out: Collected<T> = { items: cut ? items.slice(0, limit) : items, pages };
-  if (cut) out.more = true;
-  // A server that ignored `limit` leaves no exact cursor: say nothing rather than skip items.
-  if (!cut && res.nextUrl && Array.isArray(res.data) && res.data.length > 0) {
-    const after = new URL(res.nextUrl).searchParams.get('after');
-    if (after) out.after = after;
-  }
+  const out: Collected<T> = { items, pages };
+  if (last?.cut) out.more = true;
+  if (last?.after) out.after = last.after;
   return out;
 }

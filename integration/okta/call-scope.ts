@@ -1,5 +1,5 @@
 import { moreConstrained, readRateHeaders } from './rate-budget.js';
-import type { HttpMethod, OktaClient, OktaRequest, OktaResponse, RateLimitSnapshot } from './types.js';
+import type { HttpMethod, OktaClient, OktaRequest, OktaResponse, RateLimitSnapshot, RequestUrlOptions } from './types.js';
 import { buildQuery, checkOwnUrl, fillPath } from './url.js';
 
 export interface PlannedRequest {
@@ -53,7 +53,7 @@ export class CallScope implements OktaClient {
     return this.seen(await this.parent.request<T>(req));
   }
 
-  async requestUrl<T = unknown>(method: HttpMethod, url: string, opts?: { allowedPath?: RegExp; body?: unknown }): Promise<OktaResponse<T>> {
+  async requestUrl<T = unknown>(method: HttpMethod, url: string, opts?: RequestUrlOptions): Promise<OktaResponse<T>> {
     if (this.dryRun && method !== 'GET') {
       const u = checkOwnUrl(this.origin, url, opts?.allowedPath);
       return this.plan<T>(method, u.pathname + u.search, opts?.body);

@@ -5,7 +5,7 @@ import { bucketKey, isConcurrencyLimit, RateBudget, readRateHeaders } from './ra
 import { Semaphore } from './semaphore.js';
 import { failureKind } from './transport.js';
 import { buildQuery, checkOwnUrl, fillPath } from './url.js';
-import type { ClientOptions, HttpMethod, OktaClient, OktaRequest, OktaResponse, RateLimitSnapshot, WireResponse } from './types.js';
+import type { ClientOptions, HttpMethod, OktaClient, OktaRequest, OktaResponse, RateLimitSnapshot, RequestUrlOptions, WireResponse } from './types.js';
 
 function isIdempotent(method: HttpMethod, flag?: boolean): boolean {
   return flag ?? (method === 'GET' || method === 'PUT' || method === 'DELETE');
@@ -43,6 +43,30 @@ function parseBody(res: WireResponse): unknown {
   return res.body;
 }
 
+/** A body that is an empty JSON list (`[]`, maybe with white space): tested without parsing. */
+const EMPTY_LIST = /^\s*\[\s*\]\s*$/;
+
+/**
+ * A 2xx answer whose body is parsed on first use of `data` (then kept as a plain property), so a
+ * caller can send the next page's request before paying for this page's JSON.parse.
+ */
+function okResponse<T>(res: WireResponse, nextUrl: string | undefined): OktaResponse<T> {
+  const out: Omit<OktaResponse<T>, 'data'> = { status: res.status, headers: res.headers };
+  if (nextUrl) out.nextUrl = nextUrl;
+  out.emptyList = res.body.length < 64 && EMPTY_LIST.test(res.body);
+  const settle = (value: T): T => {
+    Object.defineProperty(out, 'data', { value, writable: true, enumerable: true, configurable: true });
+    return value;
+  };
+  Object.defineProperty(out, 'data', {
+    enumerable: true,
+    configurable: true,
+    get: () => settle(parseBody(res) as T),
+    set: (value: T) => void settle(value),
+  });
+  return out as OktaResponse<T>;
+}
+
 /**
  * The Okta client: auth header → rate budget → transport → retry/backoff → typed error.
  * It never follows redirects, never sends credentials off the configured origin, and never
@@ -76,9 +100,9 @@ export class OktaHttpClient implements OktaClient {
     return this.send<T>(req.method, url, req.body, isIdempotent(req.method, req.idempotent), req.headers);
   }
 
-  async requestUrl<T = unknown>(method: HttpMethod, url: string, opts: { allowedPath?: RegExp; body?: unknown } = {}): Promise<OktaResponse<T>> {
+  async requestUrl<T = unknown>(method: HttpMethod, url: string, opts: RequestUrlOptions = {}): Promise<OktaResponse<T>> {
     const u = checkOwnUrl(this.origin, url, opts.allowedPath);
-    return this.send<T>(method, u.toString(), opts.body, isIdempotent(method));
+    return this.send<T>(method, u.toString(), opts.body, isIdempotent(method), {}, opts.signal);
   }
 
   async *pages<T = unknown>(first: OktaRequest | { url: string }): AsyncGenerator<OktaResponse<T[]>, void, undefined> {
@@ -91,7 +115,14 @@ export class OktaHttpClient implements OktaClient {
     }
   }
 
-  private async send<T>(method: HttpMethod, url: string, body: unknown, idempotent: boolean, extraHeaders: Record<string, string> = {}): Promise<OktaResponse<T>> {
+  private async send<T>(
+    method: HttpMethod,
+    url: string,
+    body: unknown,
+    idempotent: boolean,
+    extraHeaders: Record<string, string> = {},
+    signal?: AbortSignal,
+  ): Promise<OktaResponse<T>> {
     const u = new URL(url);
     if (u.origin !== this.origin) throw new SecurityError(`refused to send credentials to ${u.origin}`);
     const { clock, maxRetries, maxWaitMs, timeoutMs } = this.opts;
@@ -107,7 +138,11 @@ export class OktaHttpClient implements OktaClient {
     let concurrency429 = 0;
     let retryFor: string | undefined;
     for (;;) {
-      const slot = await this.budget.acquire(key, maxWaitMs - rateWaited, (ms) => this.waitNote(`the rate limit for ${key} is used up for this window`, ms));
+      const slot = await this.budget.acquire(key, maxWaitMs - rateWaited, (ms) => this.waitNote(`the rate limit for ${key} is used up for this window`, ms), signal);
+      if (slot.abandoned || signal?.aborted) {
+        if (!slot.abandoned && !slot.refused) this.budget.release(key);
+        throw new NetworkError(`${label}: abandoned, the caller no longer wants the answer`, 'ERR_CANCELED');
+      }
       if (slot.refused) throw this.rateLimitError(key, slot.refused.reset, slot.refused.resetAt, true);
       rateWaited += slot.waited;
       let res: WireResponse;
@@ -127,13 +162,13 @@ export class OktaHttpClient implements OktaClient {
             ...auth,
           };
           this.sent++;
-          return this.opts.transport({ method, url: u.toString(), headers, data, timeoutMs });
+          return this.opts.transport({ method, url: u.toString(), headers, data, timeoutMs, ...(signal ? { signal } : {}) });
         });
       } catch (e) {
         this.budget.release(key);
         // A failed token request (network, or Okta's 5xx) means the API request never left: safe to repeat.
         const tokenOutage = at.phase === 'auth' && e instanceof AuthError && (e.status ?? 0) >= 500;
-        if (!(e instanceof NetworkError) && !tokenOutage) throw e;
+        if ((!(e instanceof NetworkError) && !tokenOutage) || signal?.aborted) throw e;
         const code = e instanceof NetworkError ? e.cause_code : undefined;
         const kind = failureKind(code);
         if (kind === 'permanent') throw e;
@@ -143,7 +178,7 @@ export class OktaHttpClient implements OktaClient {
         failures++;
         const wait = this.backoff(failures);
         this.opts.debug?.(`${label}: ${code ?? 'token endpoint outage'}, retry ${failures} of ${maxRetries} in ${wait} ms`);
-        await clock.sleep(wait);
+        await clock.sleep(wait, signal);
         continue;
       }
       this.budget.update(key, res.headers);
@@ -152,12 +187,8 @@ export class OktaHttpClient implements OktaClient {
 
       if (res.status >= 200 && res.status < 300) {
         const links = parseLinks(res.headers.link);
-        const out: OktaResponse<T> = { status: res.status, data: parseBody(res) as T, headers: res.headers };
-        if (links.next) {
-          checkOwnUrl(this.origin, links.next);
-          out.nextUrl = links.next;
-        }
-        return out;
+        if (links.next) checkOwnUrl(this.origin, links.next);
+        return okResponse<T>(res, links.next);
       }
       if (res.status >= 300 && res.status < 400) throw new SecurityError(`Okta answered ${label} with a redirect (${res.status}); redirects are never followed with credentials`);
       if (res.status === 429) {
@@ -185,7 +216,7 @@ export class OktaHttpClient implements OktaClient {
           }
           this.waitNote(`Okta's rate limit for ${key} was reached`, wait);
         }
-        await clock.sleep(wait);
+        await clock.sleep(wait, signal);
         rateWaited += wait;
         continue;
       }
@@ -202,7 +233,7 @@ export class OktaHttpClient implements OktaClient {
           failures++;
           const wait = Math.max(this.backoff(failures), Math.min(60_000, retryAfterMs(res.headers, clock.now()) ?? 0));
           this.opts.debug?.(`${label}: HTTP ${res.status}, retry ${failures} of ${maxRetries} in ${wait} ms`);
-          await clock.sleep(wait);
+          await clock.sleep(wait, signal);
           continue;
         }
         const err = this.apiError(res, method, u.pathname);

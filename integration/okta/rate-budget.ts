@@ -75,7 +75,11 @@ interface Bucket {
   waiters: Array<() => void>;
 }
 
-export type Acquired = { waited: number; refused?: undefined } | { waited: number; refused: { waitMs: number; resetAt: number; reset: number } };
+export type Acquired =
+  | { waited: number; refused?: undefined; abandoned?: undefined }
+  | { waited: number; refused: { waitMs: number; resetAt: number; reset: number }; abandoned?: undefined }
+  /** The caller's signal fired while waiting: nothing is counted in flight. */
+  | { waited: number; refused?: undefined; abandoned: true };
 
 /** Extra time after a window's reset before the next request goes (the reset is rounded to seconds). */
 const RESET_MARGIN_MS = 250;
@@ -144,9 +148,10 @@ export class RateBudget {
    * answer is in, or it failed). Refuses, without waiting, when the wait would pass
    * `maxWaitMs`: the answer then says for how long the bucket is spent.
    */
-  async acquire(key: string, maxWaitMs: number, onWait?: (ms: number) => void): Promise<Acquired> {
+  async acquire(key: string, maxWaitMs: number, onWait?: (ms: number) => void, signal?: AbortSignal): Promise<Acquired> {
     const start = this.clock.now();
     for (;;) {
+      if (signal?.aborted) return { waited: this.clock.now() - start, abandoned: true };
       const b = this.bucket(key);
       const now = this.clock.now();
       const d = this.decide(b, now);
@@ -161,7 +166,7 @@ export class RateBudget {
       const wait = d + RESET_MARGIN_MS + Math.floor(this.random() * RESET_MARGIN_MS);
       if (now - start + wait > maxWaitMs) return { waited: now - start, refused: { waitMs: wait, resetAt: b.resetAt, reset: b.reset } };
       onWait?.(wait);
-      await this.clock.sleep(wait);
+      await this.clock.sleep(wait, signal);
     }
   }
 

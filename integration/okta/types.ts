@@ -32,6 +32,12 @@ export interface OktaResponse<T = unknown> {
   headers: Record<string, string>;
   /** The `Link: rel="next"` URL, exactly as Okta sent it. */
   nextUrl?: string;
+  /**
+   * Whether the body is an empty JSON list, known without parsing it (undefined: not known).
+   * A caller paging through a list sends the next request before parsing a page it knows is
+   * not empty, so parsing overlaps Okta's work on the next page.
+   */
+  emptyList?: boolean;
 }
 
 export interface RateLimitSnapshot {
@@ -49,13 +55,23 @@ export interface OktaClient {
    * GET an absolute URL that Okta itself gave us (a `next` link, a poll link). Refused unless it
    * is on the configured origin and its path matches `allowedPath` when one is given.
    */
-  requestUrl<T = unknown>(method: HttpMethod, url: string, opts?: { allowedPath?: RegExp; body?: unknown }): Promise<OktaResponse<T>>;
+  requestUrl<T = unknown>(method: HttpMethod, url: string, opts?: RequestUrlOptions): Promise<OktaResponse<T>>;
   /** Pages of a list, following `Link: rel="next"` as an opaque URL. Stops when the caller stops. */
   pages<T = unknown>(first: OktaRequest | { url: string }): AsyncGenerator<OktaResponse<T[]>, void, undefined>;
   /** Rate-limit headers of the most constraining response seen (lowest remaining). */
   rateLimit(): RateLimitSnapshot;
   /** Number of HTTP requests sent so far (retries included). */
   readonly requestCount: number;
+}
+
+export interface RequestUrlOptions {
+  allowedPath?: RegExp;
+  body?: unknown;
+  /**
+   * The caller no longer wants the answer (a page read ahead that nobody will read): no further
+   * attempt, retry or wait is made, the one on the wire is cut, and the promise rejects.
+   */
+  signal?: AbortSignal;
 }
 
 /** What goes out on the wire. The transport knows proxy/TLS/timeout, never auth. */
