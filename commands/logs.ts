@@ -1,4 +1,5 @@
 import type { Handler } from '../integration/command.js';
+import type { Args } from '../integration/types.js';
 import { ArgumentError } from '../integration/errors.js';
 import { tableToMarkdown } from '../integration/results.js';
 import { oktaTime, parseTime } from '../integration/time.js';
@@ -24,7 +25,8 @@ export interface LogEvent {
 }
 
 export const LOGS_KEY = 'Okta.Logs.Events(val.uuid && val.uuid === obj.uuid)';
-const PAGE = 1000;
+/** The System Log's largest page. */
+export const LOG_PAGE = 1000;
 
 /** The preset System Log queries of XSOAR's Okta v2: one handler, configured by data. */
 export const LOG_PRESETS: Record<string, { title: string; filter?: string }> = {
@@ -54,28 +56,34 @@ export function logRow(e: LogEvent): Record<string, unknown> {
 
 const LOG_HEADERS = ['Time', 'Actor', 'ActorAlternateId', 'EventInfo', 'EventOutcome', 'EventSeverity', 'Client', 'RequestIP', 'ChainIP', 'Targets'];
 
+/** The System Log query of one of the log commands, from its validated arguments (times resolved against `now`). */
+export function logQuery(command: string, args: Args, now: number): Record<string, string | undefined> {
+  const preset = LOG_PRESETS[command]!;
+  const userFilter = args.filter as string | undefined;
+  // A preset is AND-ed with the user's own filter, never replaced by it: the user's filter must
+  // be one balanced expression, or `x") or (true` would step out of its parentheses.
+  if (preset.filter && userFilter && !balancedOutsideQuotes(userFilter))
+    throw new ArgumentError(`${command}: argument filter has unbalanced parentheses or an open quote`, 'filter', 'balanced');
+  const filter = preset.filter && userFilter ? `(${preset.filter}) and (${userFilter})` : (preset.filter ?? userFilter);
+  const query: Record<string, string | undefined> = {
+    filter,
+    q: args.query as string | undefined,
+    since: args.since ? oktaTime(parseTime(String(args.since), now, 'since')) : undefined,
+    until: args.until ? oktaTime(parseTime(String(args.until), now, 'until')) : undefined,
+    sortOrder: args.sortOrder as string | undefined,
+    after: args.after as string | undefined,
+  };
+  if (query.after) delete query.since; // Okta: since and after are mutually exclusive
+  return query;
+}
+
 export function logQueryHandler(command: string): Handler {
   const preset = LOG_PRESETS[command]!;
   return async (ctx) => {
     const { args } = ctx;
-    const now = ctx.clock.now();
-    const userFilter = args.filter as string | undefined;
-    // A preset is AND-ed with the user's own filter, never replaced by it: the user's filter must
-    // be one balanced expression, or `x") or (true` would step out of its parentheses.
-    if (preset.filter && userFilter && !balancedOutsideQuotes(userFilter))
-      throw new ArgumentError(`${command}: argument filter has unbalanced parentheses or an open quote`, 'filter', 'balanced');
-    const filter = preset.filter && userFilter ? `(${preset.filter}) and (${userFilter})` : (preset.filter ?? userFilter);
-    const query: Record<string, string | undefined> = {
-      filter,
-      q: args.query as string | undefined,
-      since: args.since ? oktaTime(parseTime(String(args.since), now, 'since')) : undefined,
-      until: args.until ? oktaTime(parseTime(String(args.until), now, 'until')) : undefined,
-      sortOrder: args.sortOrder as string | undefined,
-      after: args.after as string | undefined,
-    };
-    if (query.after) delete query.since; // Okta: since and after are mutually exclusive
+    const query = logQuery(command, args, ctx.clock.now());
     const limit = Number(args.limit ?? 100);
-    const got = await collect<LogEvent>(ctx, { method: 'GET', path: '/api/v1/logs', query }, limit, PAGE);
+    const got = await collect<LogEvent>(ctx, { method: 'GET', path: '/api/v1/logs', query }, limit, LOG_PAGE);
     if (!got.items.length) return { readable: 'No logs found', raw: [], context: got.after ? { 'Okta.LogsCursor(true)': { next: got.after } } : undefined };
     const context: Record<string, unknown> = { [LOGS_KEY]: got.items };
     if (got.after) context['Okta.LogsCursor(true)'] = { next: got.after };
