@@ -190,6 +190,21 @@ export function isSecretKey(key: string): boolean {
   return v;
 }
 
+/** Private members of a JWK (RSA d p q dp dq qi, a symmetric k): masked when they hold key material. */
+const JWK_PRIVATE_MEMBERS = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']);
+const KEY_MATERIAL = /^[A-Za-z0-9_-]{16,}$/;
+
+/**
+ * A member of an object as the walks treat it: masked whole when its key is a secret's name, or
+ * when it is a private JWK member holding key material (the object form of the text pattern
+ * below); walked otherwise.
+ */
+function memberRule(key: string, value: unknown): 'mask' | 'walk' {
+  if (isSecretKey(key)) return 'mask';
+  if (typeof value === 'string' && JWK_PRIVATE_MEMBERS.has(key) && KEY_MATERIAL.test(value)) return 'mask';
+  return 'walk';
+}
+
 /** Placeholder brackets for revealed values (Unicode private use: never in Okta data we mask). */
 const P_OPEN = '\uE000';
 const P_CLOSE = '\uE001';
@@ -306,7 +321,7 @@ function redactValue(value: unknown, reveal: string[], seen: WeakMap<object, unk
     out.message = redactText(value.message, reveal);
   }
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = isSecretKey(k) ? maskAll(v, reveal, seen) : redactValue(v, reveal, seen);
+    out[k] = memberRule(k, v) === 'walk' ? redactValue(v, reveal, seen) : maskAll(v, reveal, seen);
   }
   return out;
 }
@@ -351,7 +366,7 @@ function redactShared(value: unknown, reveal: string[], seen: Map<object, unknow
     for (const k in obj) {
       if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
       const v = obj[k];
-      const r = isSecretKey(k) ? maskAll(v, reveal, new WeakMap()) : redactShared(v, reveal, seen, depth + 1);
+      const r = memberRule(k, v) === 'walk' ? redactShared(v, reveal, seen, depth + 1) : maskAll(v, reveal, new WeakMap());
       if (!out && r !== v) {
         out = Object.create(Object.getPrototypeOf(obj) as object | null) as Record<string, unknown>;
         let j = 0;

@@ -53,4 +53,11 @@ describe('redaction without copying what it does not change', () => {
     expect(out.split(`key ${MASK}`)).toHaveLength(5);
     expect(shared.note).toBe('key deep-secret-000111');
   });
+
+  test('a private JWK member in object form is masked as it is in JSON text; public members and short values stay', () => {
+    const key = { kty: 'RSA', kid: 'k1', n: 'n'.repeat(40), e: 'AQAB', d: 'd'.repeat(40), qi: 'q'.repeat(16), p: 'short' };
+    const out = redact({ key });
+    expect(out.key).toEqual({ ...key, d: MASK, qi: MASK });
+    expect(out.key.p).toBe('short');
+  });
 });

@@ -1,5 +1,6 @@
 /** Incidents as contract §5 describes them; the default filter; lastRun's size. */
 import { ConfigError } from '../../../integration/errors.js';
+import { addSecret, clearSecrets, MASK } from '../../../integration/redact.js';
 import { DEFAULT_EVENT_TYPES, DEFAULT_FETCH_FILTER, fetchIncidents, MAX_SEEN, parseSeverityMap, toIncident } from '../../../integration/fetch/index.js';
 import type { LogEvent } from '../../../commands/logs.js';
 import { fixture } from '../../helpers/fixtures.js';
@@ -22,6 +23,32 @@ describe('incidents', () => {
       type: 'Okta Security',
     });
     expect(JSON.parse(inc.rawJSON)).toEqual(e);
+  });
+
+  test('rawJSON and name carry no secret: known values, token shapes, secret-named values and private JWK members are masked', () => {
+    addSecret('known-secret-value-0042');
+    try {
+      const e = failedLogin();
+      const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlMDEy';
+      const tainted = {
+        ...e,
+        displayMessage: 'login with known-secret-value-0042',
+        debugContext: { debugData: { authorization: 'SSWS 00abcdefghijklmnop', note: `Bearer ${jwt}`, client_secret: 'cs-0123456789abcdef', jwk: { kty: 'RSA', n: 'A'.repeat(40), d: 'B'.repeat(40), p: 'C'.repeat(20) } } },
+      } as LogEvent;
+      const inc = toIncident(tainted, { severityMap: new Map() });
+      for (const secret of ['known-secret-value-0042', '00abcdefghijklmnop', jwt, 'cs-0123456789abcdef', 'B'.repeat(40), 'C'.repeat(20)]) {
+        expect(inc.rawJSON).not.toContain(secret);
+        expect(inc.name).not.toContain(secret);
+      }
+      const data = (JSON.parse(inc.rawJSON) as { debugContext: { debugData: Record<string, Record<string, unknown>> } }).debugContext.debugData;
+      expect(data.client_secret).toBe(MASK);
+      expect(data.jwk!.n).toBe('A'.repeat(40)); // a public member stays
+      expect(inc.dbotMirrorId).toBe(e.uuid);
+      // The event given is left as it was.
+      expect(tainted.displayMessage).toBe('login with known-secret-value-0042');
+    } finally {
+      clearSecrets();
+    }
   });
 
   test('Okta severity → XSOAR severity: DEBUG 0, INFO 1, WARN 2, ERROR 3, anything else 0; severity_map overrides per event type', () => {
