@@ -65,6 +65,21 @@ describe('okta-soar fetch-incidents', () => {
     expect(doc2.incidents.map((i) => i.dbotMirrorId)).toEqual(more.map((e) => e.uuid));
   });
 
+  test('a large batch is written in pieces, byte for byte the one JSON document, and committed only after the last piece', async () => {
+    const w = world();
+    const evs = w.model.add(60);
+    const a = io();
+    const commitSeen: unknown[] = [];
+    a.stdout.onWrite = () => commitSeen.push(committed());
+    expect(await main(['fetch-incidents', '--json'], a)).toBe(0);
+    expect(commitSeen.length).toBeGreaterThan(2);
+    expect(commitSeen.every((c) => c === undefined)).toBe(true);
+    const doc = JSON.parse(a.stdout.text) as { incidents: Array<{ dbotMirrorId: string }>; lastRun: Record<string, unknown> };
+    expect(a.stdout.text).toBe(JSON.stringify(doc) + '\n');
+    expect(doc.incidents.map((i) => i.dbotMirrorId)).toEqual(evs.map((e) => e.uuid));
+    expect(committed()).toEqual(doc.lastRun);
+  });
+
   test('when the output cannot be written, lastRun is not committed (the batch comes again)', async () => {
     const w = world();
     w.model.add(3);
