@@ -2,7 +2,8 @@
  * The System Log as a stream of pages, for scripts (library API): the query, argument rules,
  * auth, rate budget, retries and redaction of `okta-get-logs`, without building one result that
  * holds everything. Each page's successor is requested before the page is handed over, so the
- * caller's work on a page overlaps Okta's work on the next; memory stays at a page or two.
+ * caller's work on a page overlaps Okta's work on the next. Nothing is kept once a page is handed
+ * over.
  */
 import { prepareArgs } from './args.js';
 import { systemClock, type Clock } from './clock.js';

@@ -3,9 +3,12 @@
  * - BENCH_MODE=whole: one `runCommand('okta-get-logs', {limit: N, since})` (all N events in one
  *   result, with its entry, readable table and context built, as the command returns them);
  * - BENCH_MODE=paged: `runCommand` with limit=1000 repeatedly, continuing from the returned
- *   `Okta.LogsCursor.next` (`after`), so memory stays bounded.
+ *   `Okta.LogsCursor.next` (`after`), so memory stays bounded;
+ * - BENCH_MODE=stream: `for await (const page of readLogs(params, {since, limit: N}))`, the
+ *   library's streaming read (the counterpart of the SDK's `listLogEvents` iteration): each page
+ *   redacted and handed over, nothing kept.
  */
-import { runCommand, type Entry } from '../../integration/index.js';
+import { readLogs, runCommand, type Entry } from '../../integration/index.js';
 import { emit, fail, need } from './common.js';
 
 const CURSOR_KEY = 'Okta.LogsCursor(true)';
@@ -26,7 +29,12 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   let count = 0;
   let calls = 0;
-  if (mode === 'whole') {
+  if (mode === 'stream') {
+    for await (const page of readLogs(params, { since, limit: n })) {
+      calls++;
+      count += page.events.length;
+    }
+  } else if (mode === 'whole') {
     count = events(await runCommand('okta-get-logs', { limit: n, since }, params)).count;
     calls = 1;
   } else {
@@ -42,7 +50,7 @@ async function main(): Promise<void> {
       if (!got.count || !after) break;
     }
   }
-  emit({ count, ms: performance.now() - t0, extra: { runCommandCalls: calls } });
+  emit({ count, ms: performance.now() - t0, extra: { [mode === 'stream' ? 'pages' : 'runCommandCalls']: calls } });
 }
 
 main().catch(fail);
