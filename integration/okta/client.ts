@@ -186,6 +186,7 @@ export class OktaHttpClient implements OktaClient {
       this.opts.debug?.(redactString(`${method} ${u.pathname}${u.search} -> ${res.status} (${clock.now() - started} ms)`));
 
       if (res.status >= 200 && res.status < 300) {
+        if (res.headers['dpop-nonce'] !== undefined) await this.opts.auth.onNonce?.(res);
         const links = parseLinks(res.headers.link);
         if (links.next) checkOwnUrl(this.origin, links.next);
         return okResponse<T>(res, links.next);

@@ -51,6 +51,7 @@ export async function buildClient(cfg: OktaConfig, deps: ClientDeps): Promise<Bu
       dpop: cfg.dpop,
       transport,
       timeoutMs: cfg.timeoutMs,
+      maxWaitMs: cfg.maxWaitMs,
       userAgent: USER_AGENT,
       state: deps.state,
       clock: deps.clock,

@@ -109,6 +109,11 @@ export interface AuthProvider {
    * the client retries at most once per request for auth reasons.
    */
   onAuthFailure(res: WireResponse, req: { method: HttpMethod; url: string }): Promise<'retry' | 'fail'>;
+  /**
+   * Sees a successful answer that carries a `DPoP-Nonce` header: a server may hand out its next
+   * nonce with any answer (RFC 9449 §8.2), and using it saves the next request a 401 round trip.
+   */
+  onNonce?(res: WireResponse): Promise<void>;
   /** Scopes the provider will request (OAuth) or undefined (API token: scopes do not apply). */
   readonly scopes?: readonly string[];
   /** Details for test-module: token type, granted scopes. */

@@ -10,7 +10,7 @@
  * and across processes; DPoP proofs use the DPoP key's own algorithm, the decoded path in
  * `htu`, and the server's nonce is kept.
  */
-import { ConfigError, AuthError, NetworkError, SecurityError, SoarError } from '../../errors.js';
+import { ConfigError, AuthError, NetworkError, RateLimitError, SecurityError, SoarError } from '../../errors.js';
 import type { Clock } from '../../clock.js';
 import type { StateStore } from '../../state/store.js';
 import type { AuthProvider, HttpMethod, Transport, WireRequest, WireResponse } from '../types.js';
@@ -53,6 +53,11 @@ export interface OAuthAuthOptions {
   onSecret?: (value: string) => void;
   /** Timeout for one token request (default 30 s). */
   timeoutMs?: number;
+  /**
+   * `max_wait_seconds`: how long a token request may wait in all for Okta's rate limit on the
+   * token endpoint (HTTP 429) to reset before it gives up with a RateLimitError (default 0: never wait).
+   */
+  maxWaitMs?: number;
   userAgent?: string;
   /** Renew this long before expiry (default 5 min, capped at half the token lifetime). */
   refreshMarginMs?: number;
@@ -96,6 +101,10 @@ export class OAuthTokenError extends AuthError {
 }
 
 const MAX_NONCE_RETRIES = 2;
+/** 429s from the token endpoint waited out in one token request, at most. */
+const MAX_RATE_LIMIT_WAITS = 3;
+/** After the reset Okta names, a little more: its reset is rounded to seconds. */
+const RESET_MARGIN_MS = 250;
 const MAX_TOKEN_ATTEMPTS = 1 + MAX_NONCE_RETRIES + 1 + MAX_NONCE_RETRIES;
 const SCOPE_RE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
@@ -264,6 +273,11 @@ class OAuthProvider implements OAuthAuthProvider {
     return 'fail';
   }
 
+  async onNonce(res: WireResponse): Promise<void> {
+    const nonce = headerOf(res, 'dpop-nonce');
+    if (plausibleNonce(nonce) && this.mem?.token_type === 'DPoP') await this.nonces.set('api', nonce, this.o.clock.now());
+  }
+
   async describe(): Promise<OAuthDescription> {
     const t = await this.token();
     const granted = t.scope.split(/\s+/).filter(Boolean);
@@ -412,6 +426,8 @@ class OAuthProvider implements OAuthAuthProvider {
     let dpop = dpopAtStart;
     let nonceRetries = 0;
     let switched = false;
+    let rateWaits = 0;
+    let waited = 0;
     for (let attempt = 0; attempt < MAX_TOKEN_ATTEMPTS; attempt++) {
       const now = this.o.clock.now();
       // A new assertion (new jti) for every request: Okta consumes the jti even on use_dpop_nonce.
@@ -443,6 +459,18 @@ class OAuthProvider implements OAuthAuthProvider {
       if (dpop && plausibleNonce(nonce)) await this.nonces.set('token', nonce, now);
 
       if (res.status >= 200 && res.status < 300) return { entry: this.parseTokenResponse(res, now, dpop, dkey), dpop };
+
+      if (res.status === 429) {
+        // Okta did not act on it: asking again after the reset is safe (with a new assertion).
+        const wait = this.rateLimitWait(res, now, rateWaits);
+        if (rateWaits >= MAX_RATE_LIMIT_WAITS || waited + wait.ms > (this.o.maxWaitMs ?? 0)) throw this.rateLimitError(wait.resetAt);
+        rateWaits++;
+        waited += wait.ms;
+        attempt--; // waiting out a rate limit is not one of the attempts
+        if (wait.ms >= 5000) this.o.warn?.(`Okta is rate-limiting its token endpoint; waiting ${Math.round(wait.ms / 1000)} s`);
+        await this.o.clock.sleep(wait.ms);
+        continue;
+      }
 
       const body = parseJson(res.body) as Record<string, unknown> | undefined;
       const error = typeof body?.error === 'string' ? body.error : undefined;
@@ -496,6 +524,35 @@ class OAuthProvider implements OAuthAuthProvider {
       obtained_at: requestedAt,
       ...(tokenType === 'DPoP' && dkey ? { jkt: dkey.jkt } : {}),
     };
+  }
+
+  /**
+   * How long to wait after a 429 from the token endpoint: until X-Rate-Limit-Reset (read against
+   * Okta's Date header, so this machine's clock does not matter), or Retry-After, or else an
+   * exponential 2, 4, 8 s.
+   */
+  private rateLimitWait(res: WireResponse, now: number, before: number): { ms: number; resetAt: number } {
+    const reset = Number(headerOf(res, 'x-rate-limit-reset'));
+    if (Number.isFinite(reset) && reset > 0) {
+      const serverNow = Date.parse(headerOf(res, 'date') ?? '');
+      const resetAt = Number.isFinite(serverNow) ? now + (reset * 1000 - serverNow) : reset * 1000;
+      return { ms: Math.max(0, resetAt - now) + RESET_MARGIN_MS, resetAt };
+    }
+    const retryAfter = Number(headerOf(res, 'retry-after'));
+    const ms = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : 2000 * 2 ** before;
+    return { ms, resetAt: now + ms };
+  }
+
+  private rateLimitError(resetAt: number): RateLimitError {
+    const at = new Date(resetAt).toISOString();
+    const secs = Math.max(1, Math.ceil((resetAt - this.o.clock.now()) / 1000));
+    return new RateLimitError(
+      `Okta is rate-limiting its token endpoint ${this.tokenUrl} until ${at}, in ${secs} s: longer than max_wait_seconds ` +
+        `(${Math.round((this.o.maxWaitMs ?? 0) / 1000)} s) allows. Run the command again after ${at}, or raise max_wait_seconds. ` +
+        'Frequent token requests mean tokens are not being reused: point every process at one writable OKTA_STATE_DIR.',
+      'POST /oauth2/v1/token',
+      resetAt,
+    );
   }
 
   private tokenError(
@@ -565,12 +622,7 @@ class OAuthProvider implements OAuthAuthProvider {
         advice = 'Okta considers the request malformed. If a proxy rewrites requests to Okta, exempt the org; otherwise please report this.';
         break;
       default:
-        if (status === 429) {
-          const reset = Number(headerOf(res, 'x-rate-limit-reset'));
-          advice =
-            `Okta is rate-limiting the token endpoint${reset > 0 ? ` until ${new Date(reset * 1000).toISOString()}` : ''}; wait and try again. ` +
-            'Frequent token requests mean tokens are not being reused: point every process at one writable OKTA_STATE_DIR.';
-        } else if (status >= 500) {
+        if (status >= 500) {
           advice = 'This is a problem on Okta\'s side (or a proxy in between); try again later.';
         } else if (!body) {
           advice = `The answer is not an OAuth error (content-type ${headerOf(res, 'content-type') ?? 'unknown'}): check url (the Okta org) and any proxy in between.`;

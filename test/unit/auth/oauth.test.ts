@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { EmbeddedJWK, calculateJwkThumbprint, jwtVerify } from 'jose';
 import { ManualClock } from '../../../integration/clock.js';
-import { AuthError, NetworkError, SecurityError } from '../../../integration/errors.js';
+import { AuthError, NetworkError, RateLimitError, SecurityError } from '../../../integration/errors.js';
 import { MemoryStore } from '../../../integration/state/store.js';
 import { createOAuthAuth, type OAuthAuthOptions, type OAuthAuthProvider } from '../../../integration/okta/auth/oauth.js';
 import { DPOP_KEY_STATE, loadOrCreateDpopKey } from '../../../integration/okta/auth/dpop.js';
@@ -13,6 +13,7 @@ import { dpopModeKey, tokenCacheKey } from '../../../integration/okta/auth/token
 import type { Transport, WireResponse } from '../../../integration/okta/types.js';
 import type { SandboxOAuthApp } from '../../../sandbox/oauth-types.js';
 import { CLIENT_ID, ORIGIN, SCOPES, SecretLog, callApi, decodeSegment, form, makeKey, sandboxHarness, type Harness, type TestKey } from './helpers.js';
+import { closeClients, makeClient } from '../resilience/helpers.js';
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 const TOKEN_URL = `${ORIGIN}/oauth2/v1/token`;
@@ -25,6 +26,7 @@ let other: TestKey;
 beforeAll(async () => {
   [ec, rsa, other] = await Promise.all([makeKey('EC'), makeKey('RSA'), makeKey('EC')]);
 });
+afterEach(() => closeClients());
 
 function app(over: Partial<SandboxOAuthApp> = {}): SandboxOAuthApp {
   return { clientId: CLIENT_ID, publicJwks: [ec.publicJwk, rsa.publicJwk], grantedScopes: [...SCOPES], requireDpop: false, ...over };
@@ -286,8 +288,64 @@ describe('token endpoint errors: never cached, told in admin terms, no secrets',
     expect(err.message).toContain("check that this machine's clock is right");
   });
 
+  describe('HTTP 429 from the token endpoint', () => {
+    const limited = (resetS: number, date?: number) => ({
+      status: 429,
+      headers: {
+        'content-type': 'application/json',
+        'x-rate-limit-limit': '600',
+        'x-rate-limit-remaining': '0',
+        'x-rate-limit-reset': String(resetS),
+        ...(date !== undefined ? { date: new Date(date).toUTCString() } : {}),
+      },
+      body: JSON.stringify({ errorCode: 'E0000047', errorSummary: 'API call exceeded rate limit due to too many requests.' }),
+    });
+
+    it('is waited out until the reset when max_wait_seconds allows, with a new assertion, and the token is cached', async () => {
+      const s = setup();
+      const sent: string[] = [];
+      let calls = 0;
+      const transport: Transport = async (req) => {
+        if (req.url === TOKEN_URL) sent.push(new URLSearchParams(req.data).get('client_assertion') ?? '');
+        if (req.url === TOKEN_URL && ++calls === 1) return limited(T0 / 1000 + 20);
+        return s.h.transport(req);
+      };
+      const auth = s.make({ transport, maxWaitMs: 60_000 });
+      expect((await callApi(auth, transport, 'GET', USERS)).status).toBe(200);
+      expect(s.clock.slept).toEqual([20_250]);
+      expect(s.warnings.some((w) => /rate-limiting its token endpoint; waiting 20 s/.test(w))).toBe(true);
+      expect(sent).toHaveLength(2);
+      expect(sent[0]).not.toBe(sent[1]); // Okta consumes an assertion's jti: never send one twice
+      expect((await callApi(auth, transport, 'GET', USERS)).status).toBe(200);
+      expect(sent).toHaveLength(2);
+    });
+
+    it("reads the reset against Okta's Date header, so a machine clock that is off does not matter", async () => {
+      const s = setup();
+      let calls = 0;
+      const transport: Transport = async (req) => (req.url === TOKEN_URL && ++calls === 1 ? limited(T0 / 1000 + 3600 + 30, T0 + 3600_000) : s.h.transport(req));
+      const auth = s.make({ transport, maxWaitMs: 60_000 });
+      expect((await callApi(auth, transport, 'GET', USERS)).status).toBe(200);
+      expect(s.clock.slept).toEqual([30_250]);
+    });
+
+    it('past max_wait_seconds it is a RateLimitError that says until when, without waiting, and nothing is cached', async () => {
+      const s = setup();
+      let calls = 0;
+      const transport: Transport = async (req) => (req.url === TOKEN_URL && ++calls === 1 ? limited(T0 / 1000 + 600) : s.h.transport(req));
+      const auth = s.make({ transport, maxWaitMs: 60_000 });
+      const err = await failure(auth.authorize('GET', USERS));
+      expect(err).toBeInstanceOf(RateLimitError);
+      expect((err as unknown as RateLimitError).resetAt).toBe(T0 + 600_000);
+      expect(err.message).toMatch(/until 2026-11-22T12:10:00.000Z, in 600 s: longer than max_wait_seconds \(60 s\)/);
+      expect(s.clock.slept).toEqual([]);
+      s.log.assertClean(err);
+      expect((await callApi(auth, s.h.transport, 'GET', USERS)).status).toBe(200);
+      expect(calls).toBe(2);
+    });
+  });
+
   it.each([
-    [429, { errorCode: 'E0000047', errorSummary: 'API call exceeded rate limit due to too many requests.' }, /rate-limiting the token endpoint until 2026-11-22T12:01:00.000Z/],
     [500, { error: 'server_error', error_description: 'The authorization server encountered an unexpected condition.' }, /problem on Okta's side/],
     [503, '<html>down</html>', /problem on Okta's side/],
     [403, { error: 'access_denied', error_description: "The request is made from outside the client's permitted network zones." }, /network zones/],
@@ -484,6 +542,32 @@ describe('DPoP', () => {
     // Kept for later calls: no further challenge.
     expect((await callApi(auth, s.h.transport, 'GET', USERS)).status).toBe(200);
     expect(s.h.server.stats.nonceChallenges).toBe(2); // one at /token, one at the API
+  });
+
+  it('a fresh nonce handed out with a successful answer is used next time: no 401 round trip when the old one lapses', async () => {
+    const s = setup({ requireDpop: true }, { requireApiNonce: true });
+    const auth = s.make({ dpop: 'true' });
+    // The server hands its current nonce out with every successful API answer (RFC 9449 §8.2).
+    const transport: Transport = async (req) => {
+      const res = await s.h.transport(req);
+      if (req.url.endsWith('/token') || res.status !== 200) return res;
+      return { ...res, headers: { ...res.headers, 'dpop-nonce': s.h.server.currentNonce() } };
+    };
+    const { client } = makeClient({ auth, transport, clock: s.clock, origin: ORIGIN });
+    await client.request({ method: 'GET', path: '/api/v1/users', query: { limit: 2 } });
+    const first = s.h.server.currentNonce();
+    // A day later the server rotates its nonce (the old one stays valid for a grace period) …
+    s.clock.advance(24 * 3600_000 + 1);
+    await client.request({ method: 'GET', path: '/api/v1/users', query: { limit: 2 } });
+    const second = s.h.server.currentNonce();
+    expect(second).not.toBe(first);
+    // … and the old one lapses (3 days after it was issued): a client still sending it would be challenged again.
+    s.clock.advance(2 * 24 * 3600_000 + 1);
+    const before = s.h.exchanges.length;
+    await client.request({ method: 'GET', path: '/api/v1/users', query: { limit: 2 } });
+    const api = s.h.exchanges.slice(before).filter((e) => !e.req.url.endsWith('/token'));
+    expect(api.map((e) => e.res.status)).toEqual([200]);
+    expect(decodeSegment(api[0]!.req.headers.DPoP!, 1).nonce).toBe(second);
   });
 
   it('a DPoP token revoked at the API is re-minted and the retry carries a fresh proof', async () => {
