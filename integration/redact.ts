@@ -341,12 +341,12 @@ function isPlain(o: object): boolean {
 function redactShared(value: unknown, reveal: string[], seen: Map<object, unknown>, depth: number): unknown {
   if (typeof value === 'string') return redactText(value, reveal);
   if (value === null || typeof value !== 'object') return value;
+  // Sealed by redactSealed and no secret registered since: nothing in it can have changed.
+  if (!reveal.length && Object.isFrozen(value) && clean.get(value) === generation) return value;
   const remember = depth <= SHARED_MEMO_DEPTH;
   if (remember) {
     const cached = seen.get(value);
     if (cached !== undefined) return cached;
-    // Sealed by redactSealed and no secret registered since: nothing in it can have changed.
-    if (!reveal.length && clean.get(value) === generation && Object.isFrozen(value)) return value;
   }
   // Data from JSON is never this deep; a cycle is, and goes to the copying walk.
   if (depth > MAX_SHARED_DEPTH || (!Array.isArray(value) && !isPlain(value))) throw NEEDS_COPY;
@@ -386,12 +386,13 @@ function redactShared(value: unknown, reveal: string[], seen: Map<object, unknow
 
 const MAX_SHARED_DEPTH = 200;
 /**
- * How deep the sharing walk remembers what it has walked. Results share whole lists at the top
- * (an entry's Contents is its context's list, events and all), so remembering the first levels
- * keeps each list walked once; remembering every object of 100,000 events is a million-entry
- * map for nothing. Something shared deeper is walked once per reference, to the same result.
+ * How deep the sharing walk remembers what it has walked: only the top. Remembering every object
+ * of 100,000 events is a million-entry map for nothing (data from JSON shares nothing), and the
+ * lists results do share (an entry's Contents is its context's list) are sealed as they arrive,
+ * so walking one a second time costs a frozen check per item. Anything else shared is walked once
+ * per reference, to the same result.
  */
-const SHARED_MEMO_DEPTH = 3;
+const SHARED_MEMO_DEPTH = 0;
 
 /** Results of redact() without reveal, and the secret generation they were checked under. */
 const clean = new WeakMap<object, number>();
