@@ -176,18 +176,23 @@ async function measure(server: Server, script: string, args: string[], opts: Spa
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  let pending = '';
+  const pieces: string[] = [];
   let err = '';
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (c: string) => {
     if (opts.onLine) {
-      pending += c;
-      let i: number;
-      while ((i = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, i);
-        pending = pending.slice(i + 1);
+      // Lines of 2.5 MB arrive in 64 KB chunks: look for the newline in the new chunk only, and
+      // join a line's pieces once (a reader that rescans what it holds is quadratic, slow enough
+      // to hold the measured process up on a full pipe).
+      let from = 0;
+      for (let i = c.indexOf('\n'); i >= 0; i = c.indexOf('\n', from)) {
+        pieces.push(c.slice(from, i));
+        const line = pieces.join('');
+        pieces.length = 0;
+        from = i + 1;
         if (opts.onLine(line)) child.kill('SIGTERM');
       }
+      if (from < c.length) pieces.push(c.slice(from));
     } else out += c;
   });
   child.stderr!.setEncoding('utf8');
