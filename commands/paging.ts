@@ -59,6 +59,8 @@ export async function* pagesOf<T>(okta: OktaClient, first: OktaRequest, limit: n
   let have = 0;
   /** Cancels the page read ahead when nobody will read it (the caller stopped, or this page ended the walk). */
   let unwanted: AbortController | undefined;
+  /** That page's request, settled before the walk returns: nothing is left running behind the caller. */
+  let inFlight: Promise<unknown> | undefined;
   try {
     for (;;) {
       // Ask for the next page now when it will be wanted even if this one is full.
@@ -69,7 +71,7 @@ export async function* pagesOf<T>(okta: OktaClient, first: OktaRequest, limit: n
         unwanted = new AbortController();
         ahead = okta.requestUrl<T[]>('GET', nextPage(res.nextUrl, have + asked), { signal: unwanted.signal });
         // Awaited below; if this page ends the walk instead, its failure must not go unhandled.
-        ahead.catch(() => undefined);
+        inFlight = ahead.catch(() => undefined);
         await letItGo();
       }
       const data = res.data;
@@ -90,6 +92,7 @@ export async function* pagesOf<T>(okta: OktaClient, first: OktaRequest, limit: n
       if (ahead) {
         res = await ahead;
         unwanted = undefined;
+        inFlight = undefined;
         asked = aheadSize;
       } else {
         res = await okta.requestUrl<T[]>('GET', nextPage(res.nextUrl, have));
@@ -98,6 +101,7 @@ export async function* pagesOf<T>(okta: OktaClient, first: OktaRequest, limit: n
     }
   } finally {
     unwanted?.abort();
+    await inFlight;
   }
 }
 
