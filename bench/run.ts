@@ -58,7 +58,7 @@ const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
 const WHY: Record<string, string> = {
   'log-read':
     "Why: readLogs is bound by the client's own CPU, not by the wire. Per 1,000-event page (profiled with node --cpu-prof) the client spends " +
-    '~9 ms in JSON.parse, ~8.5 ms redacting every string of every event (40,000 strings a page), ~4 ms collecting garbage and ~2 ms in HTTP ' +
+    '~9 ms in JSON.parse, ~7.8 ms redacting every string of every event (40,000 strings a page), ~4 ms collecting garbage and ~2 ms in HTTP ' +
     "handling, against the sandbox's ~16 ms to produce the page; the next page is requested before a page is parsed, which hides the " +
     "server's time but not the client's. With redaction taken out (an experiment on a patched build, not a mode) the same read runs at " +
     '~43,000 events/s, about 2× the SDK, still ~1.45× from the ceiling, which parses nothing. Every result is redacted by design ' +
