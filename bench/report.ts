@@ -51,10 +51,18 @@ function num(v: number): string {
   return String(Math.round(v * 100) / 100);
 }
 
+/** Units that are counted things, said in the singular for one. */
+const COUNTED = new Set(['calls', 'tokens', 'items', 'events', 'users']);
+
+/** A value with its unit: "1 token", "100 tokens", "12 ms". */
+function withUnit(v: number, unit: string): string {
+  return `${num(v)} ${num(v) === '1' && COUNTED.has(unit) ? unit.slice(0, -1) : unit}`;
+}
+
 function cell(s: Series | undefined): string {
   if (!s) return '';
   const spread = s.runs.length > 1 ? ` (${num(s.min)}–${num(s.max)})` : '';
-  return `${num(s.median)} ${s.unit}${spread}`;
+  return `${withUnit(s.median, s.unit)}${spread}`;
 }
 
 function verdict(r: Row): string {
@@ -146,7 +154,7 @@ export function renderChart(res: BenchResults): string {
         parts.push(`<line x1="${x1.toFixed(1)}" x2="${x2.toFixed(1)}" y1="${y + barH / 2}" y2="${y + barH / 2}" stroke="#222" stroke-width="1.5"/>`);
         end = Math.max(end, x2);
       }
-      parts.push(`<text x="${(end + 6).toFixed(1)}" y="${y + 12}" class="v">${esc(`${num(b.s.median)} ${b.s.unit}`)}</text>`);
+      parts.push(`<text x="${(end + 6).toFixed(1)}" y="${y + 12}" class="v">${esc(withUnit(b.s.median, b.s.unit))}</text>`);
       y += barH + gap;
     }
     y += groupGap;
