@@ -169,7 +169,7 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
       }
       let res: OktaResponse<unknown>;
       try {
-        res = await built.client.requestUrl<unknown>('GET', cursor, { allowedPath: LOGS_PATH });
+        res = await built.client.requestUrl<unknown>('GET', sizedFor(cursor, s.pageLimit), { allowedPath: LOGS_PATH });
       } catch (e) {
         if (resumed && pagesRead === 0 && isRejectedCursor(e)) {
           // Past retention (90 days) or otherwise refused: report it and start again from first_fetch.
@@ -252,6 +252,19 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
     warn(`fetch stopped early after ${incidents.length} event${incidents.length === 1 ? '' : 's'}: ${message}. The next fetch resumes right after them.`);
   }
   return { incidents, lastRun: run, stop, warnings };
+}
+
+/**
+ * The cursor with the page size of today's max_fetch: a history started with another max_fetch
+ * keeps Okta's `limit` in every next link, so raising max_fetch would otherwise cost several
+ * requests a cycle, and lowering it would read whole pages to return part of them. Only `limit`
+ * changes; the position (`after`) is Okta's, and what was already returned is skipped by id.
+ */
+function sizedFor(cursor: string, pageLimit: number): string {
+  const u = new URL(cursor);
+  if (u.searchParams.get('limit') === String(pageLimit)) return cursor;
+  u.searchParams.set('limit', String(pageLimit));
+  return u.toString();
 }
 
 function idsOf(events: readonly LogEvent[]): string[] {

@@ -43,6 +43,24 @@ describe('the polling query', () => {
     expect(Object.fromEntries(w.model.requests[0]!.searchParams)).toMatchObject({ limit: '50', filter: 'eventType eq "user.account.lock"', since: '2026-11-20T00:00:00.000Z' });
   });
 
+  test('a new max_fetch sizes the next page: one request for 1,000 after a history started at 100, and the other way round', async () => {
+    const w = world();
+    w.model.add(2600);
+    const a = await w.cycle({ max_fetch: 100 });
+    expect(a.incidents).toHaveLength(100);
+    const before = w.model.requests.length;
+    const b = await w.cycle({ max_fetch: 1000 });
+    expect(b.incidents).toHaveLength(1000);
+    expect(w.model.requests.slice(before).map((u) => u.searchParams.get('limit'))).toEqual(['1000']);
+    const mid = w.model.requests.length;
+    const c = await w.cycle({ max_fetch: 50 });
+    expect(w.model.requests.slice(mid).map((u) => u.searchParams.get('limit'))).toEqual(['50']);
+    const rest = await drain(w, { max_fetch: 1000 });
+    expect(rest).toBeGreaterThan(0);
+    expect(c.incidents).toHaveLength(50);
+    expectExactlyOnce(w);
+  });
+
   test('first_fetch beyond the 90-day retention starts at the retention edge, with a warning', async () => {
     const w = world();
     const r = await w.cycle({ first_fetch: '200 days' });
@@ -88,24 +106,29 @@ describe('exactly once', () => {
   test('max_fetch splits a page: the cursor stays on it, the returned head is skipped next time', async () => {
     const w = world();
     await w.cycle(); // history with limit=1000
-    const evs = w.model.add(1000);
+    const evs = w.model.add(3000);
     const sizes: number[] = [];
-    const urls = new Set<string>();
-    for (let i = 0; i < 4; i++) {
+    const first: string[] = [];
+    const last: string[] = [];
+    const seen: string[][] = [];
+    for (let i = 0; i < 3; i++) {
       const before = w.model.requests.length;
-      const r = await w.cycle({ max_fetch: 300 });
+      const r = await w.cycle({ max_fetch: 1200 });
       sizes.push(r.incidents.length);
-      for (const u of w.model.requests.slice(before)) urls.add(u.toString());
-      if (i < 3) {
-        expect(r.stop).toBe('max_fetch');
-        expect((w.lastRun as FetchLastRun).seen).toHaveLength(300 * (i + 1));
-      }
+      const urls = w.model.requests.slice(before).map(String);
+      first.push(urls[0]!);
+      last.push(urls.at(-1)!);
+      seen.push((w.lastRun as FetchLastRun).seen);
+      if (i < 2) expect(r.stop).toBe('max_fetch');
     }
-    expect(sizes).toEqual([300, 300, 300, 100]);
-    // The same page URL was read four times, then the next link once (empty).
-    expect(urls.size).toBe(2);
+    // Pages of 1000: the first cycle stops 200 events into its second page, the second 400 into its third.
+    expect(sizes).toEqual([1200, 1200, 600]);
+    // The next cycle starts on the page the last one stopped in, and skips the head it returned.
+    expect(first[1]).toBe(last[0]);
+    expect(first[2]).toBe(last[1]);
+    expect(seen[0]).toEqual(expect.arrayContaining(evs.slice(1000, 1200).map((e) => e.uuid)));
+    expect(seen[1]).toEqual(expect.arrayContaining(evs.slice(2000, 2400).map((e) => e.uuid)));
     const lr = w.lastRun as FetchLastRun;
-    expect(lr.seen.length).toBeLessThanOrEqual(100);
     expect(lr.caughtUp).toBe(true);
     expectExactlyOnce(w, evs);
   });
