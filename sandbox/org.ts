@@ -782,6 +782,20 @@ export class SandboxOrg {
 
   // ---------------------------------------------------------------- System Log
 
+  /** The event Okta writes when a caller first goes over a bucket's limit in a window. */
+  logRateLimitViolation(ctx: ActionContext, limit: number, windowMs: number, resetS: number): LogEvent {
+    // Okta's buckets are per minute; a test's shorter window is given per second.
+    const minute = windowMs === 60_000;
+    return this.log(ctx, 'system.operation.rate_limit.violation', null, { result: 'RATE_LIMIT', reason: null }, {
+      operationRateLimitScopeType: 'ORG',
+      operationRateLimitSubtype: 'ORG',
+      operationRateLimitType: 'WEB_REQUEST',
+      operationRateLimitThreshold: String(minute ? limit : +((limit * 1000) / windowMs).toFixed(2)),
+      operationRateLimitTimeUnit: minute ? 'MINUTE' : 'SECOND',
+      operationRateLimitSecondsToReset: String(Math.max(0, resetS - Math.floor(this.now() / 1000))),
+    });
+  }
+
   /** Appends the event an API call causes (persisted and published now). */
   log(ctx: ActionContext, eventType: string, targets: LogTarget[] | null, outcome?: { result: string; reason: string | null }, debugData?: Record<string, unknown>): LogEvent {
     const nowMs = this.now();

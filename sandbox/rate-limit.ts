@@ -22,11 +22,15 @@ export interface RateDecision {
   remaining: number;
   /** Epoch seconds. */
   reset: number;
+  /** The first refusal in this window: Okta writes one violation event per bucket and window. */
+  firstRefusal?: true;
+  /** The bucket's window length, for that event. */
+  windowMs: number;
 }
 
 export class RateLimiter {
   private readonly config = new Map<string, RateLimitConfig>();
-  private readonly windows = new Map<string, { start: number; count: number }>();
+  private readonly windows = new Map<string, { start: number; count: number; violated?: boolean }>();
 
   constructor(
     private readonly now: () => number,
@@ -60,8 +64,12 @@ export class RateLimiter {
       this.windows.set(bucket, w);
     }
     const reset = Math.ceil((w.start + cfg.windowMs) / 1000);
-    if (w.count >= cfg.limit) return { allowed: false, limit: cfg.limit, remaining: 0, reset };
+    if (w.count >= cfg.limit) {
+      const first = !w.violated;
+      w.violated = true;
+      return { allowed: false, limit: cfg.limit, remaining: 0, reset, windowMs: cfg.windowMs, ...(first ? { firstRefusal: true as const } : {}) };
+    }
     w.count++;
-    return { allowed: true, limit: cfg.limit, remaining: Math.max(0, cfg.limit - w.count), reset };
+    return { allowed: true, limit: cfg.limit, remaining: Math.max(0, cfg.limit - w.count), reset, windowMs: cfg.windowMs };
   }
 }

@@ -192,6 +192,11 @@ export class SandboxServer {
       });
       if (!decision.allowed) {
         this.stats.status429++;
+        // Okta writes a violation event to the System Log, once per bucket and window.
+        if (decision.firstRefusal) {
+          const ctx = this.callerContext(headers, req.socket.remoteAddress, requestId, path);
+          org.logRateLimitViolation(ctx, decision.limit, decision.windowMs, decision.reset);
+        }
         send({ status: 429, headers: base, body: errors.rateLimited().body });
         return;
       }
@@ -270,15 +275,7 @@ export class SandboxServer {
           return;
         }
       }
-      const ctx: ActionContext = {
-        actor:
-          principal.kind === 'ssws'
-            ? userActor(org.users.get(org.adminUserId) ?? [...org.users.values()][0]!)
-            : { id: principal.clientId ?? this.deps.clientId, type: 'PublicClientApp', alternateId: principal.clientId ?? this.deps.clientId, displayName: 'okta-soar sandbox service app', detailEntry: null },
-        client: apiClient(normaliseIp(req.socket.remoteAddress), headers['user-agent'] ?? ''),
-        requestId,
-        requestUri: path,
-      };
+      const ctx = this.callerContext(headers, req.socket.remoteAddress, requestId, path, principal);
       let result: RouteResult;
       try {
         result = await route.handler({ method, params, query, body, headers, origin: this.origin, url, principal, ctx, org });
@@ -293,6 +290,24 @@ export class SandboxServer {
     } finally {
       this.inFlight--;
     }
+  }
+
+  /**
+   * Who is calling, for the System Log: the API token's admin, or the OAuth app (from the
+   * principal once authenticated; before that, from the Authorization scheme alone).
+   */
+  private callerContext(headers: Record<string, string | undefined>, remote: string | undefined, requestId: string, requestUri: string, principal?: Principal): ActionContext {
+    const org = this.deps.org;
+    const app = principal ? principal.kind !== 'ssws' : /^(bearer|dpop)\s/i.test(headers.authorization ?? '');
+    const clientId = (principal && principal.kind !== 'ssws' ? principal.clientId : undefined) ?? this.deps.clientId;
+    return {
+      actor: app
+        ? { id: clientId, type: 'PublicClientApp', alternateId: clientId, displayName: 'okta-soar sandbox service app', detailEntry: null }
+        : userActor(org.users.get(org.adminUserId) ?? [...org.users.values()][0]!),
+      client: apiClient(normaliseIp(remote), headers['user-agent'] ?? ''),
+      requestId,
+      requestUri,
+    };
   }
 
   private fromOAuth(r: SandboxHttpResponse, base: Record<string, string | string[]>): Outgoing {

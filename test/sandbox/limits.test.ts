@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
+import { fetchIncidents } from '../../integration/index.js';
 import { call, get, post } from './helpers.js';
 
 describe('rate limits', () => {
@@ -34,6 +35,27 @@ describe('rate limits', () => {
     // After the reset time the window is fresh.
     clock = reset * 1000;
     expect((await get(sb, '/api/v1/logs?limit=1')).status).toBe(200);
+  });
+
+  it('the first 429 of a window writes one system.operation.rate_limit.violation event, naming the caller', async () => {
+    sb.org.setRateLimit('groups', { limit: 1, windowMs: 60_000 });
+    const before = sb.org.events.length;
+    expect((await get(sb, '/api/v1/groups?limit=1')).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await get(sb, '/api/v1/groups?limit=1')).status).toBe(429);
+    const added = sb.org.events.slice(before).map((s) => s.event as { eventType: string; severity: string; outcome: { result: string }; actor: { type: string }; debugContext: { debugData: Record<string, unknown> } });
+    expect(added.map((e) => e.eventType)).toEqual(['system.operation.rate_limit.violation']);
+    expect(added[0]).toMatchObject({ severity: 'WARN', outcome: { result: 'RATE_LIMIT' }, actor: { type: 'User' } });
+    expect(added[0]!.debugContext.debugData).toMatchObject({ operationRateLimitThreshold: '1', operationRateLimitTimeUnit: 'MINUTE', requestUri: '/api/v1/groups' });
+    // The next window's first 429 writes the next one.
+    clock += 60_000;
+    expect((await get(sb, '/api/v1/groups?limit=1')).status).toBe(200);
+    expect((await get(sb, '/api/v1/groups?limit=1')).status).toBe(429);
+    expect(sb.org.events.length - before).toBe(2);
+    // fetch-incidents' default filter makes it an incident (Okta WARN: XSOAR severity 2).
+    const { incidents } = await fetchIncidents({ url: sb.url, apitoken: sb.apiToken, first_fetch: '7 days', max_fetch: 1000 }, undefined);
+    const violations = incidents.filter((i) => i.name.startsWith('system.operation.rate_limit.violation'));
+    expect(violations.length).toBeGreaterThanOrEqual(2);
+    expect(violations.every((i) => i.severity === 2)).toBe(true);
   });
 
   it('can be changed at run time per bucket', async () => {
