@@ -42,7 +42,7 @@ describe('rate limits', () => {
     const before = sb.org.events.length;
     expect((await get(sb, '/api/v1/groups?limit=1')).status).toBe(200);
     for (let i = 0; i < 3; i++) expect((await get(sb, '/api/v1/groups?limit=1')).status).toBe(429);
-    const added = sb.org.events.slice(before).map((s) => s.event as { eventType: string; severity: string; outcome: { result: string }; actor: { type: string }; debugContext: { debugData: Record<string, unknown> } });
+    const added = sb.org.events.slice(before).map((s) => s.event as unknown as { eventType: string; severity: string; outcome: { result: string }; actor: { type: string }; debugContext: { debugData: Record<string, unknown> } });
     expect(added.map((e) => e.eventType)).toEqual(['system.operation.rate_limit.violation']);
     expect(added[0]).toMatchObject({ severity: 'WARN', outcome: { result: 'RATE_LIMIT' }, actor: { type: 'User' } });
     expect(added[0]!.debugContext.debugData).toMatchObject({ operationRateLimitThreshold: '1', operationRateLimitTimeUnit: 'MINUTE', requestUri: '/api/v1/groups' });
