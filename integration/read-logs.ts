@@ -78,6 +78,8 @@ export async function* readLogs(params: Params, query: LogQuery = {}, options: R
   const clock = options.clock ?? systemClock;
   let built: BuiltClient | undefined;
   try {
+    if (query !== undefined && query !== null && (typeof query !== 'object' || Array.isArray(query)))
+      throw new ArgumentError(`${NAME}: the query must be an object such as { since: '1 day' }`, undefined, 'object');
     const { limit, ...rest } = query ?? {};
     if (limit !== undefined && !(typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 1))
       throw new ArgumentError(`${NAME}: limit must be a positive integer, or left out to read to the end of the log`, 'limit', 'positive integer');

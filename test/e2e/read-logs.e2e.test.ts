@@ -2,7 +2,7 @@
  * The library's streaming System Log read (`readLogs`) against the sandbox org over loopback:
  * every event once and in order, resumable from any page, bad input named, secrets kept out.
  */
-import { readLogs, type LogPage } from '../../integration/index.js';
+import { readLogs, type LogPage, type LogQuery } from '../../integration/index.js';
 import { ArgumentError, OktaApiError } from '../../integration/errors.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { sandboxParams } from './helpers.js';
@@ -61,6 +61,8 @@ describe('readLogs', () => {
     });
     await expect(all(readLogs(sandboxParams(sb, 'ssws'), { since, limit: 0 }))).rejects.toMatchObject({ argument: 'limit', message: expect.stringContaining('positive integer') });
     await expect(all(readLogs(sandboxParams(sb, 'ssws'), { since, sortOrder: 'SIDEWAYS' as 'ASCENDING' }))).rejects.toMatchObject({ argument: 'sortOrder' });
+    await expect(all(readLogs(sandboxParams(sb, 'ssws'), { sinse: '1 day' } as unknown as LogQuery))).rejects.toThrow('readLogs: unknown argument sinse (did you mean since?)');
+    await expect(all(readLogs(sandboxParams(sb, 'ssws'), '1 day' as unknown as LogQuery))).rejects.toThrow('readLogs: the query must be an object');
     expect(sb.stats.requests).toBe(before);
   });
 
