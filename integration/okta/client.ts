@@ -1,7 +1,7 @@
 import { AuthError, NetworkError, OktaApiError, RateLimitError, SecurityError, type OktaErrorCause } from '../errors.js';
 import { redactString } from '../redact.js';
 import { parseLinks } from './link.js';
-import { bucketKey, isConcurrencyLimit, RateBudget, readRateHeaders } from './rate-budget.js';
+import { bucketKey, isConcurrencyLimit, RateBudget, readRateHeaders, retryAfterMs } from './rate-budget.js';
 import { Semaphore } from './semaphore.js';
 import { failureKind } from './transport.js';
 import { buildQuery, checkOwnUrl, fillPath } from './url.js';
@@ -19,15 +19,6 @@ function notRepeated(method: HttpMethod): string {
 function exhausted(e: Error, failures: number): Error {
   if (failures > 0) e.message += ` (gave up after ${failures + 1} attempts)`;
   return e;
-}
-
-/** Retry-After (seconds or an HTTP date) in ms from now, when present and sane. */
-function retryAfterMs(h: Record<string, string>, now: number): number | undefined {
-  const v = h['retry-after']?.trim();
-  if (!v) return undefined;
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const t = Date.parse(v);
-  return Number.isFinite(t) ? Math.max(0, t - now) : undefined;
 }
 
 function parseBody(res: WireResponse): unknown {

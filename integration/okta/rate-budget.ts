@@ -54,6 +54,15 @@ export function clockSkew(h: Record<string, string>, localNow: number): number |
   return Number.isFinite(d) ? d - localNow : undefined;
 }
 
+/** Retry-After (seconds or an HTTP date) in ms from now, when present and sane. */
+export function retryAfterMs(h: Record<string, string>, now: number): number | undefined {
+  const v = h['retry-after']?.trim();
+  if (!v) return undefined;
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? Math.max(0, t - now) : undefined;
+}
+
 /** A concurrency 429 (too many requests in flight org-wide) reports limit and remaining 0. */
 export function isConcurrencyLimit(r: RateHeaders): boolean {
   return r.limit === 0 && r.remaining === 0;
@@ -82,7 +91,7 @@ export type Acquired =
   | { waited: number; refused?: undefined; abandoned: true };
 
 /** Extra time after a window's reset before the next request goes (the reset is rounded to seconds). */
-const RESET_MARGIN_MS = 250;
+export const RESET_MARGIN_MS = 250;
 
 /**
  * Keeps each bucket's use under `capacityPct` percent of what Okta reports, by waiting *before*

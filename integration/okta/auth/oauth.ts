@@ -17,6 +17,7 @@ import type { AuthProvider, HttpMethod, Transport, WireRequest, WireResponse } f
 import { CLIENT_ASSERTION_TYPE, createClientAssertion, tokenEndpoint } from './client-assertion.js';
 import { DPOP_KEY_STATE, NonceBook, createDpopProof, loadOrCreateDpopKey, plausibleNonce, type DpopKey } from './dpop.js';
 import { loadSigningKey, type SigningKey } from './keys.js';
+import { clockSkew, readRateHeaders, RESET_MARGIN_MS, retryAfterMs } from '../rate-budget.js';
 import {
   REFRESH_MARGIN_MS,
   TokenCache,
@@ -103,8 +104,6 @@ export class OAuthTokenError extends AuthError {
 const MAX_NONCE_RETRIES = 2;
 /** 429s from the token endpoint waited out in one token request, at most. */
 const MAX_RATE_LIMIT_WAITS = 3;
-/** After the reset Okta names, a little more: its reset is rounded to seconds. */
-const RESET_MARGIN_MS = 250;
 const MAX_TOKEN_ATTEMPTS = 1 + MAX_NONCE_RETRIES + 1 + MAX_NONCE_RETRIES;
 const SCOPE_RE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
@@ -532,14 +531,12 @@ class OAuthProvider implements OAuthAuthProvider {
    * exponential 2, 4, 8 s.
    */
   private rateLimitWait(res: WireResponse, now: number, before: number): { ms: number; resetAt: number } {
-    const reset = Number(headerOf(res, 'x-rate-limit-reset'));
-    if (Number.isFinite(reset) && reset > 0) {
-      const serverNow = Date.parse(headerOf(res, 'date') ?? '');
-      const resetAt = Number.isFinite(serverNow) ? now + (reset * 1000 - serverNow) : reset * 1000;
+    const { reset } = readRateHeaders(res.headers);
+    if (reset !== undefined && reset > 0) {
+      const resetAt = reset * 1000 - (clockSkew(res.headers, now) ?? 0);
       return { ms: Math.max(0, resetAt - now) + RESET_MARGIN_MS, resetAt };
     }
-    const retryAfter = Number(headerOf(res, 'retry-after'));
-    const ms = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : 2000 * 2 ** before;
+    const ms = retryAfterMs(res.headers, now) ?? 2000 * 2 ** before;
     return { ms, resetAt: now + ms };
   }
 
