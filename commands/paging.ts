@@ -1,6 +1,7 @@
 import type { CommandContext } from '../integration/command.js';
 import type { OktaClient, OktaRequest, OktaResponse } from '../integration/okta/types.js';
 import { redactSealed } from '../integration/redact.js';
+import { withPageLimit } from '../integration/okta/url.js';
 
 export interface Collected<T> {
   items: T[];
@@ -10,13 +11,6 @@ export interface Collected<T> {
   pages: number;
   /** More items were received than `limit` (a server that ignores `limit`): there is no exact cursor. */
   more?: boolean;
-}
-
-/** Okta's `next` link with only its page size lowered, so the page ends where the caller's limit does. */
-function withLimit(nextUrl: string, limit: number): string {
-  const u = new URL(nextUrl);
-  u.searchParams.set('limit', String(limit));
-  return u.toString();
 }
 
 /** One page of a list as `pagesOf` hands it over. */
@@ -47,15 +41,14 @@ const letItGo = () => new Promise<void>((resolve) => setImmediate(resolve));
 export async function* pagesOf<T>(okta: OktaClient, first: OktaRequest, limit: number, pageMax: number, opts: { sendLimit?: boolean } = {}): AsyncGenerator<ListPage<T>, void, undefined> {
   // Some lists (a user's groups) take no `limit`: Okta decides the page size, we cut at `limit`.
   const sendLimit = opts.sendLimit !== false;
-  const req: OktaRequest = sendLimit ? { ...first, query: { ...first.query, limit: Math.min(limit, pageMax) } } : first;
-  /** Okta's next link, sized for what is still wanted once `have` items are in. */
-  const nextPage = (nextUrl: string, have: number) => {
-    const remaining = limit - have;
-    return sendLimit && remaining < pageMax ? withLimit(nextUrl, remaining) : nextUrl;
-  };
+  /** The page size wanted once `have` items are in. */
+  const sizeAfter = (have: number) => Math.min(pageMax, limit - have);
+  const req: OktaRequest = sendLimit ? { ...first, query: { ...first.query, limit: sizeAfter(0) } } : first;
+  /** Okta's next link, its page size lowered so the page ends where the caller's limit does. */
+  const nextPage = (nextUrl: string, have: number) => (sendLimit && sizeAfter(have) < pageMax ? withPageLimit(nextUrl, sizeAfter(have)) : nextUrl);
   let res = await okta.request<T[]>(req);
   /** The page size the request `res` answers asked for (undefined: Okta decided). */
-  let asked = sendLimit ? Math.min(limit, pageMax) : undefined;
+  let asked = sendLimit ? sizeAfter(0) : undefined;
   let have = 0;
   /** Cancels the page read ahead when nobody will read it (the caller stopped, or this page ended the walk). */
   let unwanted: AbortController | undefined;
@@ -67,7 +60,7 @@ export async function* pagesOf<T>(okta: OktaClient, first: OktaRequest, limit: n
       let ahead: Promise<OktaResponse<T[]>> | undefined;
       let aheadSize: number | undefined;
       if (res.nextUrl && res.emptyList === false && asked !== undefined && have + asked < limit) {
-        aheadSize = Math.min(pageMax, limit - have - asked);
+        aheadSize = sizeAfter(have + asked);
         unwanted = new AbortController();
         ahead = okta.requestUrl<T[]>('GET', nextPage(res.nextUrl, have + asked), { signal: unwanted.signal });
         // Awaited below; if this page ends the walk instead, its failure must not go unhandled.
@@ -96,7 +89,7 @@ export async function* pagesOf<T>(okta: OktaClient, first: OktaRequest, limit: n
         asked = aheadSize;
       } else {
         res = await okta.requestUrl<T[]>('GET', nextPage(res.nextUrl, have));
-        asked = sendLimit ? Math.min(pageMax, limit - have) : undefined;
+        asked = sendLimit ? sizeAfter(have) : undefined;
       }
     }
   } finally {

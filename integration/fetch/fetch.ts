@@ -3,7 +3,7 @@ import { resolveConfig, type OktaConfig } from '../config.js';
 import { ArgumentError, ConfigError, OktaApiError } from '../errors.js';
 import { buildClient } from '../okta/factory.js';
 import type { OktaResponse, Transport } from '../okta/types.js';
-import { buildQuery } from '../okta/url.js';
+import { buildQuery, withPageLimit } from '../okta/url.js';
 import { redactString } from '../redact.js';
 import type { StateStore } from '../state/store.js';
 import { processStore } from '../state/process-store.js';
@@ -169,7 +169,10 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
       }
       let res: OktaResponse<unknown>;
       try {
-        res = await built.client.requestUrl<unknown>('GET', sizedFor(cursor, s.pageLimit), { allowedPath: LOGS_PATH });
+        // Pages of today's max_fetch: a history keeps the `limit` it started with in every next link, so
+        // a raised max_fetch would cost several requests a cycle, a lowered one whole pages read for part
+        // of them. Only the size changes; what was already returned is skipped by id.
+        res = await built.client.requestUrl<unknown>('GET', withPageLimit(cursor, s.pageLimit), { allowedPath: LOGS_PATH });
       } catch (e) {
         if (resumed && pagesRead === 0 && isRejectedCursor(e)) {
           // Past retention (90 days) or otherwise refused: report it and start again from first_fetch.
@@ -252,19 +255,6 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
     warn(`fetch stopped early after ${incidents.length} event${incidents.length === 1 ? '' : 's'}: ${message}. The next fetch resumes right after them.`);
   }
   return { incidents, lastRun: run, stop, warnings };
-}
-
-/**
- * The cursor with the page size of today's max_fetch: a history started with another max_fetch
- * keeps Okta's `limit` in every next link, so raising max_fetch would otherwise cost several
- * requests a cycle, and lowering it would read whole pages to return part of them. Only `limit`
- * changes; the position (`after`) is Okta's, and what was already returned is skipped by id.
- */
-function sizedFor(cursor: string, pageLimit: number): string {
-  const u = new URL(cursor);
-  if (u.searchParams.get('limit') === String(pageLimit)) return cursor;
-  u.searchParams.set('limit', String(pageLimit));
-  return u.toString();
 }
 
 function idsOf(events: readonly LogEvent[]): string[] {

@@ -81,3 +81,14 @@ export function checkOwnUrl(origin: string, url: string, allowedPath?: RegExp): 
   if (allowedPath && !allowedPath.test(u.pathname)) throw new SecurityError('refused a URL that is not of the expected operation');
   return u;
 }
+
+/**
+ * Okta's `next` link with only its page size (`limit`) changed; the position (`after`) and the
+ * rest stay Okta's. Returned as it is when it already asks for that size.
+ */
+export function withPageLimit(url: string, limit: number): string {
+  const u = new URL(url);
+  if (u.searchParams.get('limit') === String(limit)) return url;
+  u.searchParams.set('limit', String(limit));
+  return u.toString();
+}
