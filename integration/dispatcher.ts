@@ -5,12 +5,10 @@ import { resolveConfig } from './config.js';
 import { ArgumentError, OktaApiError, showValue, SoarError, UsageError } from './errors.js';
 import { loadManifest, type ManifestCommand } from './manifest.js';
 import { CallScope, type PlannedRequest } from './okta/call-scope.js';
-import { buildClient, type BuiltClient } from './okta/factory.js';
-import type { ClientPool } from './okta/client-pool.js';
+import { clientForCall, type ClientPool } from './okta/client-pool.js';
 import type { Transport } from './okta/types.js';
 import { holdSecrets, redact } from './redact.js';
 import { errorEntry, resultEntry, tableToMarkdown, type CommandResult } from './results.js';
-import { processStore } from './state/process-store.js';
 import type { StateStore } from './state/store.js';
 import { checkScopes } from './scopes.js';
 import type { Entry, Params } from './types.js';
@@ -85,7 +83,8 @@ export async function dispatch(name: string, rawArgs: Record<string, unknown>, p
     return { entries: [redact(errorEntry(`unknown command ${showName(name)}${hint ? ` (did you mean ${hint}?)` : ''}: see \`okta-soar commands\``))], exitCode: 2 };
   }
   const release = holdSecrets(secretValues(command, rawArgs, opts.positional));
-  let built: BuiltClient | undefined;
+  /** Closes the call's own client (a pooled one stays open). */
+  let done: (() => void) | undefined;
   try {
     const handler: Handler | undefined = handlers[name];
     if (!handler) throw new Error(`no handler for ${name}`);
@@ -95,8 +94,9 @@ export async function dispatch(name: string, rawArgs: Record<string, unknown>, p
     delete args[DRY_RUN_ARG];
     const cfg = resolveConfig(params);
     if (cfg.authMethod === 'oauth') checkScopes(manifestCmd.name, manifestCmd.scopes, cfg.scopes);
-    const deps = { clock, state: opts.state ?? processStore, transport: opts.transport, debug: opts.debug, warn: opts.warn };
-    built = opts.clients ? await opts.clients.get(cfg, deps) : await buildClient(cfg, deps);
+    const call = await clientForCall(cfg, { ...opts, clock });
+    done = call.done;
+    const { built } = call;
     const scope = new CallScope(built.client, dryRun);
     const ctx: CommandContext = {
       command: manifestCmd,
@@ -123,7 +123,7 @@ export async function dispatch(name: string, rawArgs: Record<string, unknown>, p
     const code = e instanceof UsageError ? 2 : 1;
     return { entries: [redact(errorEntry(errorMessage(name, e)))], exitCode: code };
   } finally {
-    if (!opts.clients) built?.close();
+    done?.();
     release();
   }
 }

@@ -10,12 +10,10 @@ import { systemClock, type Clock } from './clock.js';
 import { resolveConfig } from './config.js';
 import { ArgumentError, SoarError } from './errors.js';
 import { loadManifest } from './manifest.js';
-import type { ClientPool } from './okta/client-pool.js';
-import { buildClient, type BuiltClient } from './okta/factory.js';
+import { clientForCall, type ClientPool } from './okta/client-pool.js';
 import type { Transport } from './okta/types.js';
 import { redact, redactString } from './redact.js';
 import { checkScopes } from './scopes.js';
-import { processStore } from './state/process-store.js';
 import type { StateStore } from './state/store.js';
 import type { Params } from './types.js';
 import { LOG_PAGE, logQuery, type LogEvent } from '../commands/logs.js';
@@ -76,7 +74,8 @@ function shown(e: unknown): unknown {
  */
 export async function* readLogs(params: Params, query: LogQuery = {}, options: ReadLogsOptions = {}): AsyncGenerator<LogPage, void, undefined> {
   const clock = options.clock ?? systemClock;
-  let built: BuiltClient | undefined;
+  /** Closes the read's own client (a pooled one stays open). */
+  let done: (() => void) | undefined;
   try {
     if (query !== undefined && query !== null && (typeof query !== 'object' || Array.isArray(query)))
       throw new ArgumentError(`${NAME}: the query must be an object such as { since: '1 day' }`, undefined, 'object');
@@ -89,9 +88,9 @@ export async function* readLogs(params: Params, query: LogQuery = {}, options: R
     const q = logQuery(COMMAND, args, clock.now());
     const cfg = resolveConfig(params);
     if (cfg.authMethod === 'oauth') checkScopes(NAME, command.scopes, cfg.scopes);
-    const deps = { clock, state: options.state ?? processStore, transport: options.transport, debug: options.debug, warn: options.warn };
-    built = options.clients ? await options.clients.get(cfg, deps) : await buildClient(cfg, deps);
-    const pages = pagesOf<LogEvent>(built.client, { method: 'GET', path: '/api/v1/logs', query: q }, limit ?? Number.MAX_SAFE_INTEGER, LOG_PAGE);
+    const call = await clientForCall(cfg, { ...options, clock });
+    done = call.done;
+    const pages = pagesOf<LogEvent>(call.built.client, { method: 'GET', path: '/api/v1/logs', query: q }, limit ?? Number.MAX_SAFE_INTEGER, LOG_PAGE);
     for await (const page of pages) {
       if (!page.items.length) return;
       const out: LogPage = { events: redact(page.items) };
@@ -101,6 +100,6 @@ export async function* readLogs(params: Params, query: LogQuery = {}, options: R
   } catch (e) {
     throw shown(e);
   } finally {
-    if (!options.clients) built?.close();
+    done?.();
   }
 }

@@ -1,13 +1,11 @@
 import { systemClock, type Clock } from '../clock.js';
 import { resolveConfig, type OktaConfig } from '../config.js';
 import { ArgumentError, ConfigError, OktaApiError } from '../errors.js';
-import { buildClient } from '../okta/factory.js';
 import type { OktaResponse, Transport } from '../okta/types.js';
 import { buildQuery, withPageLimit } from '../okta/url.js';
 import { redactString } from '../redact.js';
 import type { StateStore } from '../state/store.js';
-import { processStore } from '../state/process-store.js';
-import type { ClientPool } from '../okta/client-pool.js';
+import { clientForCall, type ClientPool } from '../okta/client-pool.js';
 import { checkScopes } from '../scopes.js';
 import { oktaTime, parseTime } from '../time.js';
 import type { Params } from '../types.js';
@@ -147,8 +145,7 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
     resumed = false;
   }
 
-  const deps = { clock, state: options.state ?? processStore, transport: options.transport, debug: options.debug, warn: options.warn };
-  const built = options.clients ? await options.clients.get(cfg, deps) : await buildClient(cfg, deps);
+  const { built, done } = await clientForCall(cfg, { ...options, clock });
   const incidents: Incident[] = [];
   const seen = new Set(run.seen);
   /** Uuids in the order returned: the stored ones, then this cycle's. */
@@ -237,7 +234,7 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
       }
     }
   } finally {
-    if (!options.clients) built.close();
+    done();
   }
 
   if (stop === 'error' && incidents.length === 0) throw failure;

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { OktaConfig } from '../config.js';
+import type { Clock } from '../clock.js';
+import { processStore } from '../state/process-store.js';
+import type { StateStore } from '../state/store.js';
 import { buildClient, type BuiltClient, type ClientDeps } from './factory.js';
+import type { Transport } from './types.js';
 
 /**
  * Clients shared across calls (serve mode, the shell): one rate budget, one connection pool
@@ -26,4 +30,27 @@ export class ClientPool {
     for (const c of this.clients.values()) (await c.catch(() => undefined))?.close();
     this.clients.clear();
   }
+}
+
+/** What a call (a command, a fetch cycle, a System Log read) says about the client it needs. */
+export interface CallClientOptions {
+  clock: Clock;
+  /** Default: the process's in-memory store. */
+  state?: StateStore;
+  transport?: Transport;
+  debug?: (line: string) => void;
+  warn?: (line: string) => void;
+  /** Reuse clients across calls (serve, --follow); without it the call gets its own. */
+  clients?: ClientPool;
+}
+
+/**
+ * The client for one call: the pool's, left open for the next call, when there is a pool;
+ * otherwise one built for this call, which `done` closes.
+ */
+export async function clientForCall(cfg: OktaConfig, o: CallClientOptions): Promise<{ built: BuiltClient; done(): void }> {
+  const deps: ClientDeps = { clock: o.clock, state: o.state ?? processStore, transport: o.transport, debug: o.debug, warn: o.warn };
+  if (o.clients) return { built: await o.clients.get(cfg, deps), done: () => undefined };
+  const built = await buildClient(cfg, deps);
+  return { built, done: () => built.close() };
 }
