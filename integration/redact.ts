@@ -195,14 +195,11 @@ const JWK_PRIVATE_MEMBERS = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']);
 const KEY_MATERIAL = /^[A-Za-z0-9_-]{16,}$/;
 
 /**
- * A member of an object as the walks treat it: masked whole when its key is a secret's name, or
- * when it is a private JWK member holding key material (the object form of the text pattern
- * below); walked otherwise.
+ * Whether a member of an object is masked whole rather than walked: its key is a secret's name, or
+ * it is a private JWK member holding key material (the object form of the text pattern below).
  */
-function memberRule(key: string, value: unknown): 'mask' | 'walk' {
-  if (isSecretKey(key)) return 'mask';
-  if (typeof value === 'string' && JWK_PRIVATE_MEMBERS.has(key) && KEY_MATERIAL.test(value)) return 'mask';
-  return 'walk';
+function maskedWhole(key: string, value: unknown): boolean {
+  return isSecretKey(key) || (typeof value === 'string' && JWK_PRIVATE_MEMBERS.has(key) && KEY_MATERIAL.test(value));
 }
 
 /** Placeholder brackets for revealed values (Unicode private use: never in Okta data we mask). */
@@ -321,7 +318,7 @@ function redactValue(value: unknown, reveal: string[], seen: WeakMap<object, unk
     out.message = redactText(value.message, reveal);
   }
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = memberRule(k, v) === 'walk' ? redactValue(v, reveal, seen) : maskAll(v, reveal, seen);
+    out[k] = maskedWhole(k, v) ? maskAll(v, reveal, seen) : redactValue(v, reveal, seen);
   }
   return out;
 }
@@ -366,7 +363,7 @@ function redactShared(value: unknown, reveal: string[], seen: Map<object, unknow
     for (const k in obj) {
       if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
       const v = obj[k];
-      const r = memberRule(k, v) === 'walk' ? redactShared(v, reveal, seen, depth + 1) : maskAll(v, reveal, new WeakMap());
+      const r = maskedWhole(k, v) ? maskAll(v, reveal, new WeakMap()) : redactShared(v, reveal, seen, depth + 1);
       if (!out && r !== v) {
         out = Object.create(Object.getPrototypeOf(obj) as object | null) as Record<string, unknown>;
         let j = 0;
