@@ -67,6 +67,20 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
+ * Creates `file` (never an existing one: O_EXCL) readable by its owner only (0600), writes
+ * `text` and syncs it to disk before closing.
+ */
+export async function writeNewPrivateFile(file: string, text: string): Promise<void> {
+  const fh = await fs.open(file, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o600);
+  try {
+    await fh.writeFile(text, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
  * Files in a directory (mode 0700), one file per key (mode 0600), written to a temporary
  * file, fsynced and renamed into place. Locks are proper-lockfile lock directories, which
  * go stale (and are taken over) when their holder stops refreshing them.
@@ -138,13 +152,7 @@ export class FileStore implements StateStore {
     const target = this.file(key);
     await this.ensureDir();
     const tmp = path.join(this.dir, `.${key}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-    const fh = await fs.open(tmp, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o600);
-    try {
-      await fh.writeFile(value, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeNewPrivateFile(tmp, value);
     try {
       await fs.rename(tmp, target);
     } catch (e) {

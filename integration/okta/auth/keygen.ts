@@ -10,11 +10,12 @@
  * tooling expects RS256; it is 2048 bits, what Okta's own console generates.
  */
 import { generateKeyPair as generateKeyPairCb, type KeyObject } from 'node:crypto';
-import { promises as fs, constants as fsc } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 import type { JwsAlgorithm } from './keys.js';
+import { writeNewPrivateFile } from '../../state/store.js';
 
 const generateKeyPair = promisify(generateKeyPairCb);
 
@@ -55,11 +56,5 @@ export async function generateServiceAppKey(kind: ServiceAppKeyKind = 'EC'): Pro
  */
 export async function writePrivateKeyFile(file: string, pem: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const fh = await fs.open(file, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o600);
-  try {
-    await fh.writeFile(pem, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeNewPrivateFile(file, pem);
 }
