@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import { redactString } from '../redact.js';
 
 export interface CliIO {
@@ -5,6 +6,8 @@ export interface CliIO {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /** The clock of this run ("now" for first_fetch and relative times, the waits between cycles); the system's unless a test injects one. */
+  clock?: Clock;
 }
 
 /** Writes and resolves once the data is handed to the OS, so a pipe gets all of it before exit. */

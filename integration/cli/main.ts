@@ -156,6 +156,7 @@ async function runVerb(io: CliIO, flags: GlobalFlags): Promise<number> {
   const outcome = await dispatch(name, args, params, {
     positional,
     state: stateStore(io),
+    clock: io.clock,
     progress: flags.json ? undefined : progressReporter(io),
     warn: (m) => logErr(io, `warning: ${m}`),
     debug: flags.debug || io.env.OKTA_DEBUG === '1' ? (l) => logErr(io, `debug: ${l}`) : undefined,
@@ -212,6 +213,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         const dispatch = await loadDispatch();
         const outcome = await dispatch('test-module', {}, cliParams(io, flags), {
           state: stateStore(io),
+          clock: io.clock,
           warn: (m) => logErr(io, `warning: ${m}`),
           debug: flags.debug || io.env.OKTA_DEBUG === '1' ? (l) => logErr(io, `debug: ${l}`) : undefined,
         });

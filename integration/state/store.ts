@@ -1,3 +1,4 @@
+import * as fsCallbacks from 'node:fs';
 import { promises as fs, constants as fsc, type Stats } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
@@ -202,6 +203,7 @@ export class FileStore implements StateStore {
   private async acquire(target: string, retries: Lockfile.LockOptions['retries']): Promise<() => Promise<void>> {
     const lib = lockfileLib();
     const opts: Lockfile.LockOptions = {
+      fs: processClockFs(),
       stale: 10_000,
       update: 2_000,
       realpath: false,
@@ -233,6 +235,26 @@ let lockfileMod: typeof Lockfile | undefined;
 /** proper-lockfile (and graceful-fs under it) loads only when a lock is taken: start-up time. */
 function lockfileLib(): typeof Lockfile {
   return (lockfileMod ??= requireCjs('proper-lockfile') as typeof Lockfile);
+}
+
+let clockFs: typeof fsCallbacks | undefined;
+
+/**
+ * The file system for proper-lockfile: node:fs, except that a new lock directory's mtime is set
+ * from this process's clock right after mkdir. proper-lockfile judges a lock stale by comparing
+ * its mtime with Date.now(); left alone, a fresh lock carries the file system's clock (an NFS
+ * server's, or the real one under a faked process clock), and a skew of more than `stale` made
+ * every newly taken lock look abandoned to the next process.
+ */
+function processClockFs(): typeof fsCallbacks {
+  const mkdir = (p: string, cb: (err: NodeJS.ErrnoException | null) => void): void =>
+    fsCallbacks.mkdir(p, (err) => {
+      if (err) return cb(err);
+      const now = new Date(Date.now()); // the clock proper-lockfile compares with
+      fsCallbacks.utimes(p, now, now, () => cb(null));
+    });
+  // The module namespace is frozen: proper-lockfile gets a copy with mkdir replaced.
+  return (clockFs ??= { ...fsCallbacks, mkdir } as typeof fsCallbacks);
 }
 
 /** True when the owner file names a process on this host that no longer runs. */

@@ -11,6 +11,7 @@ import { fetchStateKeys } from '../../integration/cli/verbs/fetch.js';
 import { DEFAULT_EVENT_TYPES, DEFAULT_FETCH_FILTER, fetchIncidents, type FetchLastRun, type Incident } from '../../integration/fetch/index.js';
 import { compileScim, parseScimFilter } from '../../sandbox/scim-filter.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
+import { childEnv } from '../child-env.js';
 import { BIN, ROOT, tempStateDir } from './helpers.js';
 
 /** `npm test` builds first; a direct jest run rebuilds when dist is older than the fetch sources. */
@@ -59,7 +60,7 @@ interface Kill {
 
 function runFetch(env: Record<string, string>, kill: Kill = {}, args = ['fetch-incidents', '--json']): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const killNow = () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL');
@@ -247,7 +248,7 @@ describe('the CLI: lock and --follow', () => {
   test('--follow --json: one line per cycle; new events in the next cycle; a second fetcher is refused; SIGTERM finishes, commits, exits 0', async () => {
     const stateDir = tempStateDir();
     const env = { OKTA_URL: sb.url, OKTA_API_TOKEN: sb.apiToken, OKTA_STATE_DIR: stateDir, OKTA_FETCH_INTERVAL: '1' };
-    const child = spawn(process.execPath, [BIN, 'fetch-incidents', '--json', '--follow'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'fetch-incidents', '--json', '--follow'], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     let stderr = '';
     const lines: Printed[] = [];

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_GRANTED_SCOPES, type Sandbox } from '../../sandbox/index.js';
+import { childEnv } from '../child-env.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The built CLI (`npm test` builds first; `npm ci` builds through `prepare`). */
@@ -20,7 +21,7 @@ export interface CliResult {
 export function runCli(args: string[], env: Record<string, string | undefined>, opts: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      env: childEnv(env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -52,7 +52,7 @@ describe('rate limits', () => {
     expect((await get(sb, '/api/v1/groups?limit=1')).status).toBe(429);
     expect(sb.org.events.length - before).toBe(2);
     // fetch-incidents' default filter makes it an incident (Okta WARN: XSOAR severity 2).
-    const { incidents } = await fetchIncidents({ url: sb.url, apitoken: sb.apiToken, first_fetch: '7 days', max_fetch: 1000 }, undefined);
+    const { incidents } = await fetchIncidents({ url: sb.url, apitoken: sb.apiToken, first_fetch: '7 days', max_fetch: 1000 }, undefined, { clock: { now: () => clock, sleep: async (ms) => void (clock += ms) } });
     const violations = incidents.filter((i) => i.name.startsWith('system.operation.rate_limit.violation'));
     expect(violations.length).toBeGreaterThanOrEqual(2);
     expect(violations.every((i) => i.severity === 2)).toBe(true);

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,5 +44,24 @@ describe('FileStore locks', () => {
       new Promise((r) => setTimeout(r, 20)).then(() => b.withLock('mint', async () => void order.push('b'))),
     ]);
     expect(order).toEqual(['a+', 'a-', 'b']);
+  });
+
+  test("a held lock is not judged stale when the process clock runs far from the file system's", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lock-'));
+    // The process clock an hour ahead of the file system's (an NFS server's, or libfaketime's).
+    const realNow = Date.now.bind(Date);
+    const spy = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 3_600_000);
+    try {
+      // Two locks in a row: the second is taken with proper-lockfile's cached mtime precision, its
+      // mtime then straight from mkdir, and that is the one another holder must still see as held.
+      await (await new FileStore(dir).tryLock('warm'))!();
+      const held = await new FileStore(dir).tryLock('fetch');
+      expect(held).toBeDefined();
+      expect(await new FileStore(dir).tryLock('fetch')).toBeUndefined();
+      await held!();
+      expect(await new FileStore(dir).tryLock('fetch')).toBeDefined();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { systemClock } from '../../clock.js';
+import { systemClock, type Clock } from '../../clock.js';
 import { resolveConfig } from '../../config.js';
 import { ConfigError, ScopeError, SoarError, UsageError } from '../../errors.js';
 import { fetchIncidents, type FetchResult, type FetchStop } from '../../fetch/index.js';
@@ -52,6 +52,7 @@ interface CycleContext {
   store: FileStore;
   key: string;
   signal: AbortSignal;
+  clock: Clock;
   debug?: (line: string) => void;
   /** One client (connections, rate budget) for every cycle of the run. */
   clients: ClientPool;
@@ -94,6 +95,7 @@ async function cycle(c: CycleContext): Promise<FetchStop | 'failed' | 'unwritten
   try {
     result = await fetchIncidents(c.params, lastRun, {
       state: c.store,
+      clock: c.clock,
       clients: c.clients,
       signal: c.signal,
       progress: (done, total, label) => {
@@ -169,6 +171,7 @@ export async function fetchVerb(io: CliIO, flags: GlobalFlags): Promise<number> 
     store,
     key: keys.lastRun,
     signal: ac.signal,
+    clock: io.clock ?? systemClock,
     debug: flags.debug || io.env.OKTA_DEBUG === '1' ? (l) => logErr(io, `debug: ${l}`) : undefined,
     clients: new ClientPool(),
   };
@@ -179,7 +182,7 @@ export async function fetchVerb(io: CliIO, flags: GlobalFlags): Promise<number> 
       if (!follow) return 0;
       if (ac.signal.aborted) return 0;
       // A backlog drains cycle after cycle; otherwise wait for new events.
-      if (stop !== 'max_fetch') await systemClock.sleep(interval, ac.signal);
+      if (stop !== 'max_fetch') await ctx.clock.sleep(interval, ac.signal);
       if (ac.signal.aborted) return 0;
     }
   } finally {

@@ -13,6 +13,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import { createSandboxOAuth, type SandboxOAuthServer } from '../../../sandbox/oauth-server.js';
 import { makeKey, SCOPES, CLIENT_ID, type TestKey } from './helpers.js';
+import { childEnv } from '../../child-env.js';
 
 const ROOT = path.resolve(process.cwd());
 /** Entry points of the child; their relative imports are followed, so new dependencies come along. */
@@ -104,7 +105,7 @@ function freshSandbox(requireDpop: boolean) {
 function child(stateDir: string, mode: 'run' | 'hang' = 'run'): { proc: ChildProcess; lines: string[]; done: Promise<number | null> } {
   const proc = spawn(process.execPath, ['child.js'], {
     cwd: work,
-    env: { PATH: process.env.PATH ?? '', ORIGIN: origin, CLIENT_ID, KEY: key.pkcs8, KID: key.kid, SCOPES: SCOPES.join(' '), STATE_DIR: stateDir, MODE: mode },
+    env: childEnv({ ORIGIN: origin, CLIENT_ID, KEY: key.pkcs8, KID: key.kid, SCOPES: SCOPES.join(' '), STATE_DIR: stateDir, MODE: mode }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

@@ -7,7 +7,7 @@ import { main } from '../../../integration/cli/main.js';
 import type { CliIO } from '../../../integration/cli/io.js';
 import { fetchStateKeys } from '../../../integration/cli/verbs/fetch.js';
 import { FileStore } from '../../../integration/state/store.js';
-import { ORG, setupNock, TOKEN, world } from './harness.js';
+import { ORG, setupNock, TOKEN, world as newWorld, type World } from './harness.js';
 
 setupNock();
 
@@ -25,6 +25,9 @@ class Sink extends Writable {
 }
 
 let dir: string;
+/** The world of the running test: its System Log's events are dated by its clock, and so is the CLI's "now". */
+let current: World;
+const world = (): World => (current = newWorld());
 beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'okta-soar-fetch-cli-'));
 });
@@ -36,6 +39,7 @@ function io(extraEnv: Record<string, string> = {}): CliIO & { stdout: Sink; stde
     stderr: new Sink(),
     stdin: process.stdin,
     env: { OKTA_URL: ORG, OKTA_API_TOKEN: TOKEN, OKTA_STATE_DIR: dir, ...extraEnv },
+    clock: current.clock,
   };
 }
 

@@ -245,7 +245,7 @@ export async function startConnectProxy(route: (host: string, port: number) => {
   };
 }
 
-// ---------------------------------------------------------------- a self-signed certificate, made now
+// ---------------------------------------------------------------- a self-signed certificate, made at test time
 
 function der(tag: number, content: Buffer): Buffer {
   const n = content.length;
@@ -264,25 +264,26 @@ function oid(dotted: string): Buffer {
   }
   return der(0x06, Buffer.from(bytes));
 }
-function utcTime(ms: number): Buffer {
-  const s = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
-  return der(0x17, Buffer.from(`${s.slice(2, 4)}${s.slice(5, 7)}${s.slice(8, 10)}${s.slice(11, 13)}${s.slice(14, 16)}${s.slice(17, 19)}Z`));
-}
+/**
+ * Valid from 2000 to RFC 5280's "no well-defined expiration" (99991231235959Z): TLS checks the
+ * validity against the clock of Node's OpenSSL, which libfaketime does not move, while the test's
+ * own clock may be years ahead; a window around either would fail on the other.
+ */
+const VALIDITY = seq(der(0x17, Buffer.from('000101000000Z')), der(0x18, Buffer.from('99991231235959Z')));
 
-/** A P-256 self-signed certificate for `names` (DNS) and 127.0.0.1, valid for a day around now (real time: TLS checks it). */
+/** A P-256 self-signed certificate for `names` (DNS) and 127.0.0.1, valid whatever the clock says. */
 export function selfSignedCert(names: string[]): { key: string; cert: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const ecdsaSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const name = seq(set(seq(oid('2.5.4.3'), der(0x0c, Buffer.from('okta-soar test')))));
   const san = seq(...names.map((n) => der(0x82, Buffer.from(n))), der(0x87, Buffer.from([127, 0, 0, 1])));
   const extensions = der(0xa3, seq(seq(oid('2.5.29.17'), der(0x04, san))));
-  const now = Date.now();
   const tbs = seq(
     der(0xa0, der(0x02, Buffer.from([2]))),
     der(0x02, Buffer.from([0x01, ...Array.from({ length: 8 }, () => Math.floor(Math.random() * 256))])),
     ecdsaSha256,
     name,
-    seq(utcTime(now - 86_400_000), utcTime(now + 86_400_000)),
+    VALIDITY,
     name,
     publicKey.export({ type: 'spki', format: 'der' }),
     extensions,
