@@ -24,7 +24,7 @@ import type { SandboxOptions } from '../sandbox/index.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url)); // dist/bench
 const ROOT = path.resolve(HERE, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'integration', 'cli', 'bin.js');
+const CLI = path.join(ROOT, 'dist', 'entry', 'bin.js');
 const PROBE = path.join(HERE, 'probe.cjs');
 const client = (f: string) => path.join(HERE, 'clients', f);
 const RESULTS = path.join(ROOT, 'bench', 'results');

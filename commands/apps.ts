@@ -1,11 +1,11 @@
-import type { CommandContext, Handler } from '../integration/command.js';
-import { ArgumentError, NotFoundError } from '../integration/errors.js';
-import { contextKey, tableToMarkdown } from '../integration/results.js';
+import type { CommandContext, Handler } from '../integration/engine/command.js';
+import { ArgumentError, NotFoundError } from '../integration/base/errors.js';
+import { contextKey, tableToMarkdown } from '../integration/engine/results.js';
 import { forEachUser } from './bulk.js';
 import { compact, resolveUserId } from './common.js';
 import { resolveGroup } from './groups.js';
 import { pickByName, withCursor } from './lists.js';
-import { collect } from './paging.js';
+import { collect } from '../integration/okta/paging.js';
 
 export interface OktaApp {
   id: string;

@@ -1,4 +1,4 @@
-import type { Handler } from '../integration/command.js';
+import type { Handler } from '../integration/engine/command.js';
 
 /** okta-auth-reset: forgets cached OAuth tokens (and, with dpop_key=true, the DPoP key), so the next command mints anew. */
 export const authReset: Handler = async (ctx) => {

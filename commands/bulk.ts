@@ -1,7 +1,7 @@
-import type { CommandContext } from '../integration/command.js';
-import { SoarError } from '../integration/errors.js';
+import type { CommandContext } from '../integration/engine/command.js';
+import { SoarError } from '../integration/base/errors.js';
 import { mapBounded } from '../integration/okta/semaphore.js';
-import { tableToMarkdown, type CommandResult } from '../integration/results.js';
+import { tableToMarkdown, type CommandResult } from '../integration/engine/results.js';
 import { describeRef, userRefsFromArgs, type UserRef } from './common.js';
 
 export interface BulkRow {

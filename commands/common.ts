@@ -1,6 +1,6 @@
-import type { CommandContext } from '../integration/command.js';
-import { ArgumentError, NotFoundError, OktaApiError } from '../integration/errors.js';
-import { contextKey } from '../integration/results.js';
+import type { CommandContext } from '../integration/engine/command.js';
+import { ArgumentError, NotFoundError, OktaApiError } from '../integration/base/errors.js';
+import { contextKey } from '../integration/engine/results.js';
 
 export const ACCOUNT_KEY = contextKey('Account', 'ID');
 

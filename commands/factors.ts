@@ -1,6 +1,6 @@
-import type { Handler } from '../integration/command.js';
-import { SecurityError } from '../integration/errors.js';
-import { contextKey, tableToMarkdown } from '../integration/results.js';
+import type { Handler } from '../integration/engine/command.js';
+import { SecurityError } from '../integration/base/errors.js';
+import { contextKey, tableToMarkdown } from '../integration/engine/results.js';
 import { forEachUser } from './bulk.js';
 import { ACCOUNT_KEY, compact, requireUser, resolveUserId, userRefFromArgs } from './common.js';
 

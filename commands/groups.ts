@@ -1,11 +1,11 @@
-import type { CommandContext, Handler } from '../integration/command.js';
-import { ArgumentError, NotFoundError } from '../integration/errors.js';
+import type { CommandContext, Handler } from '../integration/engine/command.js';
+import { ArgumentError, NotFoundError } from '../integration/base/errors.js';
 import type { HttpMethod } from '../integration/okta/types.js';
-import { contextKey, tableToMarkdown } from '../integration/results.js';
+import { contextKey, tableToMarkdown } from '../integration/engine/results.js';
 import { forEachUser } from './bulk.js';
 import { ACCOUNT_KEY, accountContext, filterValue, resolveUserId, userRefFromArgs, type OktaUser } from './common.js';
 import { pickByName, qNote, withCursor } from './lists.js';
-import { collect } from './paging.js';
+import { collect } from '../integration/okta/paging.js';
 import { usersReadable } from './users.js';
 
 export interface OktaGroup {

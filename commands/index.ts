@@ -1,4 +1,4 @@
-import type { Handler } from '../integration/command.js';
+import type { Handler } from '../integration/engine/command.js';
 import { assignGroupToApp, assignUserToApp, listApps, listAppUsers, unassignUserFromApp } from './apps.js';
 import { authReset } from './auth.js';
 import { getUserFactors, resetFactor, resetFactors, verifyMfaStatus, verifyPushFactor } from './factors.js';

@@ -1,4 +1,4 @@
-import type { Handler } from '../integration/command.js';
+import type { Handler } from '../integration/engine/command.js';
 import type { QueryValue } from '../integration/okta/types.js';
 import { forEachUser } from './bulk.js';
 import { requireUser } from './common.js';

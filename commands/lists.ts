@@ -1,5 +1,5 @@
-import type { CommandResult } from '../integration/results.js';
-import type { Collected } from './paging.js';
+import type { CommandResult } from '../integration/engine/results.js';
+import type { Collected } from '../integration/okta/paging.js';
 
 /**
  * What every list command adds to its result: the cursor (context and a readable line), and

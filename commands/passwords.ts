@@ -1,6 +1,6 @@
-import type { Handler } from '../integration/command.js';
-import { NotFoundError, OktaApiError } from '../integration/errors.js';
-import { tableToMarkdown, type CommandResult } from '../integration/results.js';
+import type { Handler } from '../integration/engine/command.js';
+import { NotFoundError, OktaApiError } from '../integration/base/errors.js';
+import { tableToMarkdown, type CommandResult } from '../integration/engine/results.js';
 import { forEachUser } from './bulk.js';
 import { ACCOUNT_KEY, accountContext, describeRef, requireUser, userRefFromArgs, type OktaUser } from './common.js';
 

@@ -1,5 +1,5 @@
-import type { Handler } from '../integration/command.js';
-import { tableToMarkdown } from '../integration/results.js';
+import type { Handler } from '../integration/engine/command.js';
+import { tableToMarkdown } from '../integration/engine/results.js';
 import { ACCOUNT_KEY, compact, resolveUserId, userRefFromArgs } from './common.js';
 
 interface OktaRole {

@@ -1,5 +1,5 @@
-import type { Handler } from '../integration/command.js';
-import { loadManifest } from '../integration/manifest.js';
+import type { Handler } from '../integration/engine/command.js';
+import { loadManifest } from '../integration/engine/manifest.js';
 
 /** Checks URL, credentials and (under OAuth) scopes. First readable line: "ok". */
 export const testModule: Handler = async (ctx) => {

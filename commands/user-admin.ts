@@ -1,6 +1,6 @@
-import type { CommandContext, Handler } from '../integration/command.js';
-import { ArgumentError, NotFoundError, OktaApiError } from '../integration/errors.js';
-import { tableToMarkdown } from '../integration/results.js';
+import type { CommandContext, Handler } from '../integration/engine/command.js';
+import { ArgumentError, NotFoundError, OktaApiError } from '../integration/base/errors.js';
+import { tableToMarkdown } from '../integration/engine/results.js';
 import { forEachUser } from './bulk.js';
 import { ACCOUNT_KEY, accountContext, commaList, describeRef, requireUser, USER_HEADERS, userRefFromArgs, userRow, type OktaUser, type UserRef } from './common.js';
 

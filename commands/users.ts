@@ -1,8 +1,8 @@
-import type { Handler } from '../integration/command.js';
-import { OktaApiError } from '../integration/errors.js';
-import { tableToMarkdown } from '../integration/results.js';
+import type { Handler } from '../integration/engine/command.js';
+import { OktaApiError } from '../integration/base/errors.js';
+import { tableToMarkdown } from '../integration/engine/results.js';
 import { ACCOUNT_KEY, accountContext, filterValue, USER_HEADERS, userRefFromArgs, userRow, verboseUserTables, describeRef, type OktaUser } from './common.js';
-import { collect } from './paging.js';
+import { collect } from '../integration/okta/paging.js';
 
 const PAGE = 200;
 

@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
-import type { CommandContext, Handler } from '../integration/command.js';
-import { ArgumentError, NotFoundError, OktaApiError } from '../integration/errors.js';
-import { tableToMarkdown } from '../integration/results.js';
+import type { CommandContext, Handler } from '../integration/engine/command.js';
+import { ArgumentError, NotFoundError, OktaApiError } from '../integration/base/errors.js';
+import { tableToMarkdown } from '../integration/engine/results.js';
 import { commaList } from './common.js';
 import { withCursor } from './lists.js';
-import { collect } from './paging.js';
+import { collect } from '../integration/okta/paging.js';
 
 export interface ZoneAddress {
   type: 'CIDR' | 'RANGE';

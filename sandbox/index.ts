@@ -2,7 +2,6 @@
  * The sandbox Okta org: an Okta-compatible HTTP server on loopback, seeded with realistic,
  * deterministic data. See sandbox/README.md for the fixed credentials and the seeded people.
  */
-import { DEFAULT_SCOPES } from '../integration/config.js';
 import { generateKeyPair, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,9 +30,6 @@ export type { SandboxStats } from './server.js';
 /** The fixed, documented API token of every sandbox org. Not a secret. */
 export const SANDBOX_API_TOKEN = '00sandbox-api-token-not-a-secret';
 
-/** The scopes granted to the sandbox's OAuth service app by default: the setup guide's eleven, and roles. */
-export const DEFAULT_GRANTED_SCOPES: string[] = [...DEFAULT_SCOPES, 'okta.roles.read'];
-
 export interface SandboxOptions {
   /** 0 = ephemeral (default). */
   port?: number;
@@ -52,7 +48,10 @@ export interface SandboxOptions {
   faults?: SandboxFaults;
   /** The OAuth app requires DPoP. */
   dpop?: boolean;
-  /** Scopes granted to the OAuth app (default: the 11 standard ones + okta.roles.read). */
+  /**
+   * Scopes granted to the OAuth service app. Default: whatever it asks for (an org whose admin
+   * granted every Okta API scope); the face or test that starts a sandbox narrows it.
+   */
   grantedScopes?: string[];
   /** Delay before answering each request. */
   latencyMs?: number;
@@ -158,7 +157,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
   const oauth = createSandboxOAuth({
     origin: url,
-    apps: [{ clientId, publicJwks: [publicJwk], grantedScopes: [...(opts.grantedScopes ?? DEFAULT_GRANTED_SCOPES)], requireDpop: opts.dpop ?? false }],
+    apps: [{ clientId, publicJwks: [publicJwk], grantedScopes: opts.grantedScopes ? [...opts.grantedScopes] : '*', requireDpop: opts.dpop ?? false }],
     now,
   });
   auth.server = oauth;

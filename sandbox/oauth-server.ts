@@ -183,7 +183,7 @@ export function createSandboxOAuth(opts: SandboxOAuthServerOptions): SandboxOAut
   const origin = new URL(opts.origin).origin;
   const lifetime = opts.tokenLifetimeSeconds ?? 3600;
   const apps = new Map<string, SandboxOAuthApp>();
-  for (const a of opts.apps) apps.set(a.clientId, { ...a, publicJwks: [...a.publicJwks], grantedScopes: [...a.grantedScopes] });
+  for (const a of opts.apps) apps.set(a.clientId, { ...a, publicJwks: [...a.publicJwks], grantedScopes: copyGrant(a.grantedScopes) });
   const keyCache = new Map<string, CryptoKey>();
   const usedAssertions = new Map<string, number>(); // clientId + jti → expiry (ms)
   const usedProofs = new Map<string, number>(); // jkt + jti → forget after (ms)
@@ -395,7 +395,8 @@ export function createSandboxOAuth(opts: SandboxOAuthServerOptions): SandboxOAut
     const scopeParam = p('scope');
     const requested = [...new Set((scopeParam ?? '').split(' ').filter(Boolean))];
     if (!requested.length) throw new Refusal(400, 'invalid_scope', T.noScopes);
-    const refused = requested.filter((s) => !app.grantedScopes.includes(s));
+    const granted = app.grantedScopes;
+    const refused = granted === '*' ? [] : requested.filter((s) => !granted.includes(s));
     if (refused.length) throw new Refusal(400, 'invalid_scope', T.illegalScopes(refused));
 
     const accessToken = `sbx.${randomBytes(32).toString('base64url')}`;
@@ -487,7 +488,7 @@ export function createSandboxOAuth(opts: SandboxOAuthServerOptions): SandboxOAut
       const app = apps.get(clientId);
       if (!app) throw new Error(`sandbox: no OAuth app ${clientId}`);
       if (patch.publicJwks) app.publicJwks = [...patch.publicJwks];
-      if (patch.grantedScopes) app.grantedScopes = [...patch.grantedScopes];
+      if (patch.grantedScopes) app.grantedScopes = copyGrant(patch.grantedScopes);
       if (patch.requireDpop !== undefined) app.requireDpop = patch.requireDpop;
       for (const k of [...keyCache.keys()]) if (k.startsWith(`${clientId}\n`)) keyCache.delete(k);
     },
@@ -500,4 +501,8 @@ export function createSandboxOAuth(opts: SandboxOAuthServerOptions): SandboxOAut
       return [...tokens.values()].filter((t) => !t.revoked && t.expiresAt > now).length;
     },
   };
+}
+
+function copyGrant(g: string[] | '*'): string[] | '*' {
+  return g === '*' ? g : [...g];
 }

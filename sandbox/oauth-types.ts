@@ -26,8 +26,8 @@ export interface SandboxOAuthApp {
   clientId: string;
   /** Public keys registered for the app (JWKS); `kid` set on each. */
   publicJwks: JWK[];
-  /** Okta API scopes an admin granted to the app. */
-  grantedScopes: string[];
+  /** Okta API scopes an admin granted to the app; '*': whatever it asks for. */
+  grantedScopes: string[] | '*';
   /** "Require Demonstrating Proof of Possession (DPoP)" on the app. */
   requireDpop: boolean;
 }

@@ -4,10 +4,10 @@
 // arguments and for the configuration (dist/validators.cjs), so the CLI starts without
 // parsing YAML or loading ajv. Both are keyed by the yml's hash; an edited yml is re-validated.
 import { writeFileSync } from 'node:fs';
-import { writeManifestCache, loadManifest } from '../dist/integration/manifest.js';
-import { validatedSchema } from '../dist/integration/args.js';
-import { configSchema } from '../dist/integration/config.js';
-import { generateValidatorsCode, precompiledPath } from '../dist/integration/validators.js';
+import { writeManifestCache, loadManifest } from '../dist/integration/engine/manifest.js';
+import { validatedSchema } from '../dist/integration/engine/args.js';
+import { configSchema } from '../dist/integration/engine/config.js';
+import { generateValidatorsCode, precompiledPath } from '../dist/integration/engine/validators.js';
 
 try {
   writeManifestCache();

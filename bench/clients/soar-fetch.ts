@@ -5,7 +5,7 @@
  * a smaller part of the backlog, to show memory does not grow with it). Incidents are counted and
  * dropped, as a SOAR would hand them on.
  */
-import { fetchIncidents } from '../../integration/index.js';
+import { fetchIncidents } from '../../integration/faces/library.js';
 import { emit, fail, need } from './common.js';
 
 async function main(): Promise<void> {

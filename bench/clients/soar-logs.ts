@@ -8,7 +8,7 @@
  *   library's streaming read (the counterpart of the SDK's `listLogEvents` iteration): each page
  *   redacted and handed over, nothing kept.
  */
-import { readLogs, runCommand, type Entry } from '../../integration/index.js';
+import { readLogs, runCommand, type Entry } from '../../entry/index.js';
 import { emit, fail, need } from './common.js';
 
 const CURSOR_KEY = 'Okta.LogsCursor(true)';

@@ -1,5 +1,5 @@
 /** okta-soar listing users through its library API: one `runCommand('okta-list-users', {limit: N})`. */
-import { runCommand } from '../../integration/index.js';
+import { runCommand } from '../../entry/index.js';
 import { emit, fail, need } from './common.js';
 
 async function main(): Promise<void> {

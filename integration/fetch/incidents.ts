@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ConfigError } from '../errors.js';
-import { redactString } from '../redact.js';
-import type { LogEvent } from '../../commands/logs.js';
+import { ConfigError } from '../base/errors.js';
+import { redactString } from '../base/redact.js';
+import type { LogEvent } from '../okta/logs.js';
 
 /** One incident in XSOAR's fetch-incidents shape (contract §5). */
 export interface Incident {

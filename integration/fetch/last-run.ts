@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SecurityError } from '../errors.js';
+import { SecurityError } from '../base/errors.js';
 import { checkOwnUrl } from '../okta/url.js';
 
 /** The System Log endpoint: the only place a stored cursor may point to. */

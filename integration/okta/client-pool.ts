@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { OktaConfig } from '../config.js';
-import type { Clock } from '../clock.js';
+import type { OktaConfig } from './config.js';
+import type { Clock } from '../base/clock.js';
 import { processStore } from '../state/process-store.js';
 import type { StateStore } from '../state/store.js';
 import { buildClient, type BuiltClient, type ClientDeps } from './factory.js';

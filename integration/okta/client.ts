@@ -1,5 +1,5 @@
-import { AuthError, NetworkError, OktaApiError, RateLimitError, SecurityError, type OktaErrorCause } from '../errors.js';
-import { redactString } from '../redact.js';
+import { AuthError, NetworkError, OktaApiError, RateLimitError, SecurityError, type OktaErrorCause } from '../base/errors.js';
+import { redactString } from '../base/redact.js';
 import { parseLinks } from './link.js';
 import { bucketKey, isConcurrencyLimit, RateBudget, readRateHeaders, retryAfterMs } from './rate-budget.js';
 import { Semaphore } from './semaphore.js';

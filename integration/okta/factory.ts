@@ -1,7 +1,7 @@
-import { ConfigError } from '../errors.js';
-import type { Clock } from '../clock.js';
-import type { OktaConfig } from '../config.js';
-import { addSecret } from '../redact.js';
+import { ConfigError } from '../base/errors.js';
+import type { Clock } from '../base/clock.js';
+import type { OktaConfig } from './config.js';
+import { addSecret } from '../base/redact.js';
 import type { StateStore } from '../state/store.js';
 import { OktaHttpClient } from './client.js';
 import { createTransport } from './transport.js';

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { AxiosInstance, AxiosStatic } from 'axios';
 import { createRequire } from 'node:module';
 import type { HttpsProxyAgent } from 'https-proxy-agent';
-import { NetworkError } from '../errors.js';
+import { NetworkError } from '../base/errors.js';
 import type { Transport, WireRequest } from './types.js';
 
 export interface TransportOptions {

@@ -1,4 +1,4 @@
-import { ArgumentError, SecurityError, showValue } from '../errors.js';
+import { ArgumentError, SecurityError, showValue } from '../base/errors.js';
 import type { QueryValue } from './types.js';
 
 /**

@@ -5,7 +5,7 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as Lockfile from 'proper-lockfile';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../base/errors.js';
 
 /**
  * Where the integration keeps what must outlive a call: cached tokens, the DPoP key,

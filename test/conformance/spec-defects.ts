@@ -10,7 +10,7 @@
  * A workaround patches our in-memory copy of the parsed spec (never the files), and throws when
  * its target is gone, so a spec update that fixes or moves a defect makes us revisit the entry.
  */
-import type { OpenApiDoc, SpecName } from './spec.js';
+import type { OpenApiDoc, SpecName } from './spec-doc.js';
 
 /** Set by a defect on a response object whose declared body Okta may also omit. */
 export const EMPTY_BODY_OK = 'x-okta-soar-empty-body-ok';

@@ -14,19 +14,9 @@ import { parse as parseYaml } from 'yaml';
 import { bareDiscriminators, convertSchema, dispatchSchema, findRefCycles, type ConvertContext } from './oas-schema.js';
 import { repoRoot } from './paths.js';
 import { EMPTY_BODY_OK, SPEC_DEFECTS, type SpecDefect } from './spec-defects.js';
+import type { OpenApiDoc, SpecName } from './spec-doc.js';
 
-export type OpenApiDoc = {
-  paths: Record<string, Record<string, unknown>>;
-  components?: {
-    schemas?: Record<string, unknown>;
-    responses?: Record<string, unknown>;
-    parameters?: Record<string, unknown>;
-    [k: string]: unknown;
-  };
-  [k: string]: unknown;
-};
-
-export type SpecName = 'management' | 'oauth';
+export type { OpenApiDoc, SpecName } from './spec-doc.js';
 
 export interface SpecSource {
   name: SpecName;

@@ -1,4 +1,4 @@
-import { dispatch } from '../../integration/dispatcher.js';
+import { dispatch } from '../../entry/index.js';
 import { MemoryStore } from '../../integration/state/store.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { sandboxParams } from './helpers.js';

@@ -1,7 +1,7 @@
-import { dispatch } from '../../integration/dispatcher.js';
-import { loadManifest } from '../../integration/manifest.js';
+import { dispatch } from '../../entry/index.js';
+import { loadManifest } from '../../integration/engine/manifest.js';
 import { MemoryStore } from '../../integration/state/store.js';
-import type { Entry } from '../../integration/types.js';
+import type { Entry } from '../../integration/engine/types.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { sandboxParams, type AuthMode } from './helpers.js';
 

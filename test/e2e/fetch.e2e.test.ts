@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fetchStateKeys } from '../../integration/cli/verbs/fetch.js';
+import { fetchStateKeys } from '../../integration/faces/cli/verbs/fetch.js';
 import { DEFAULT_EVENT_TYPES, DEFAULT_FETCH_FILTER, fetchIncidents, type FetchLastRun, type Incident } from '../../integration/fetch/index.js';
 import { compileScim, parseScimFilter } from '../../sandbox/scim-filter.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
@@ -20,7 +20,7 @@ function ensureBuilt(): void {
     ['integration/fetch/fetch.ts', 'dist/integration/fetch/fetch.js'],
     ['integration/fetch/last-run.ts', 'dist/integration/fetch/last-run.js'],
     ['integration/fetch/incidents.ts', 'dist/integration/fetch/incidents.js'],
-    ['integration/cli/verbs/fetch.ts', 'dist/integration/cli/verbs/fetch.js'],
+    ['integration/faces/cli/verbs/fetch.ts', 'dist/integration/faces/cli/verbs/fetch.js'],
   ];
   const stale = pairs.some(([src, out]) => !existsSync(path.join(ROOT, out)) || statSync(path.join(ROOT, out)).mtimeMs < statSync(path.join(ROOT, src)).mtimeMs);
   if (!stale) return;

@@ -3,12 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_GRANTED_SCOPES, type Sandbox } from '../../sandbox/index.js';
+import { DEFAULT_SCOPES } from '../../integration/okta/config.js';
+import type { Sandbox } from '../../sandbox/index.js';
 import { childEnv } from '../child-env.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The built CLI (`npm test` builds first; `npm ci` builds through `prepare`). */
-export const BIN = path.join(ROOT, 'dist', 'integration', 'cli', 'bin.js');
+export const BIN = path.join(ROOT, 'dist', 'entry', 'bin.js');
 
 export interface CliResult {
   code: number | null;
@@ -57,5 +58,5 @@ export function sandboxParams(sb: Sandbox, mode: AuthMode, extra: Record<string,
   return { url: sb.url, client_id: sb.clientId, private_key: sb.privateKeyPem, key_id: sb.keyId, scopes: SCOPES, ...extra };
 }
 
-/** Every scope the sandbox grants by default, requested by the end-to-end tests. */
-export const SCOPES = DEFAULT_GRANTED_SCOPES.join(' ');
+/** The scopes the end-to-end tests request: the setup guide's eleven, and roles (the sandbox grants what is asked). */
+export const SCOPES = [...DEFAULT_SCOPES, 'okta.roles.read'].join(' ');

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { dispatch } from '../../integration/dispatcher.js';
+import { dispatch } from '../../entry/index.js';
 import { MemoryStore } from '../../integration/state/store.js';
 import { SANDBOX_API_TOKEN, startSandbox, type Sandbox, type SandboxFaults } from '../../sandbox/index.js';
 

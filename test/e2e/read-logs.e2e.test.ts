@@ -2,8 +2,8 @@
  * The library's streaming System Log read (`readLogs`) against the sandbox org over loopback:
  * every event once and in order, resumable from any page, bad input named, secrets kept out.
  */
-import { readLogs, type LogPage, type LogQuery } from '../../integration/index.js';
-import { ArgumentError, OktaApiError } from '../../integration/errors.js';
+import { readLogs, type LogPage, type LogQuery } from '../../integration/faces/library.js';
+import { ArgumentError, OktaApiError } from '../../integration/base/errors.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { sandboxParams } from './helpers.js';
 

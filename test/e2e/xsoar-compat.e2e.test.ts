@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseWarRoomLine } from '../../integration/args.js';
-import { dispatch } from '../../integration/dispatcher.js';
+import { parseWarRoomLine } from '../../integration/engine/args.js';
+import { dispatch } from '../../entry/index.js';
 import { MemoryStore } from '../../integration/state/store.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { ROOT, sandboxParams } from './helpers.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
-import { fetchIncidents } from '../../integration/index.js';
+import { fetchIncidents } from '../../integration/faces/library.js';
 import { call, get, post } from './helpers.js';
 
 describe('rate limits', () => {

@@ -1,6 +1,6 @@
-import { parseWarRoomLine, prepareArgs, tokenizeWarRoom } from '../../integration/args.js';
-import { ArgumentError } from '../../integration/errors.js';
-import { loadManifest } from '../../integration/manifest.js';
+import { parseWarRoomLine, prepareArgs, tokenizeWarRoom } from '../../integration/engine/args.js';
+import { ArgumentError } from '../../integration/base/errors.js';
+import { loadManifest } from '../../integration/engine/manifest.js';
 
 const cmd = (n: string) => loadManifest().commands.get(n)!;
 

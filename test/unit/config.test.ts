@@ -1,5 +1,5 @@
-import { normaliseOrgUrl, paramsFromSources, resolveConfig } from '../../integration/config.js';
-import { ConfigError } from '../../integration/errors.js';
+import { normaliseOrgUrl, paramsFromSources, resolveConfig } from '../../integration/engine/config.js';
+import { ConfigError } from '../../integration/base/errors.js';
 
 describe('configuration', () => {
   test('org URLs: bare names, trailing slashes, https only except loopback', () => {

@@ -1,5 +1,5 @@
-import { loadManifest, checkManifest } from '../../integration/manifest.js';
-import { commandSchema } from '../../integration/args.js';
+import { loadManifest, checkManifest } from '../../integration/engine/manifest.js';
+import { commandSchema } from '../../integration/engine/args.js';
 import { handlers } from '../../commands/index.js';
 import { Ajv } from 'ajv';
 

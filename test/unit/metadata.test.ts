@@ -1,6 +1,6 @@
 import nock from 'nock';
-import { dispatch } from '../../integration/dispatcher.js';
-import { ManualClock } from '../../integration/clock.js';
+import { dispatch } from '../../entry/index.js';
+import { ManualClock } from '../../integration/base/clock.js';
 import { MemoryStore } from '../../integration/state/store.js';
 import { fixture, ORG, sswsParams } from '../helpers/fixtures.js';
 

@@ -4,12 +4,12 @@
  * and what a command gets is already redacted and cannot be changed behind the redaction's back.
  */
 import nock from 'nock';
-import { dispatch } from '../../integration/dispatcher.js';
-import { ManualClock } from '../../integration/clock.js';
-import { addSecret, clearSecrets, MASK, redact } from '../../integration/redact.js';
+import { dispatch } from '../../entry/index.js';
+import { ManualClock } from '../../integration/base/clock.js';
+import { addSecret, clearSecrets, MASK, redact } from '../../integration/base/redact.js';
 import { MemoryStore } from '../../integration/state/store.js';
-import { collect } from '../../commands/paging.js';
-import type { CommandContext } from '../../integration/command.js';
+import { collect } from '../../integration/okta/paging.js';
+import type { CommandContext } from '../../integration/engine/command.js';
 import { closeClients, makeClient } from './resilience/helpers.js';
 import { ORG, sswsParams } from '../helpers/fixtures.js';
 

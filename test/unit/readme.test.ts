@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { loadManifest } from '../../integration/manifest.js';
-import { packageRoot } from '../../integration/paths.js';
+import { loadManifest } from '../../integration/engine/manifest.js';
+import { packageRoot } from '../../integration/engine/paths.js';
 
 test("the README's command table lists every command of the manifest, and no other", () => {
   const readme = readFileSync(`${packageRoot()}/README.md`, 'utf8');

@@ -1,4 +1,4 @@
-import { addSecret, clearSecrets, MASK, redact } from '../../integration/redact.js';
+import { addSecret, clearSecrets, MASK, redact } from '../../integration/base/redact.js';
 
 afterEach(() => clearSecrets());
 

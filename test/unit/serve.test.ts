@@ -1,5 +1,6 @@
 import nock from 'nock';
-import { startServer, type Server } from '../../integration/serve/server.js';
+import { startServer, type Server } from '../../integration/faces/serve/server.js';
+import { dispatch } from '../../entry/index.js';
 import { MemoryStore } from '../../integration/state/store.js';
 import { fixture, ORG, sswsParams, TOKEN } from '../helpers/fixtures.js';
 
@@ -9,7 +10,7 @@ let server: Server;
 beforeAll(async () => {
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
-  server = await startServer({ token: SERVE_TOKEN, params: sswsParams(), state: new MemoryStore(), port: 0, maxBodyBytes: 4096 });
+  server = await startServer({ dispatch, token: SERVE_TOKEN, params: sswsParams(), state: new MemoryStore(), port: 0, maxBodyBytes: 4096 });
 });
 afterAll(async () => {
   await server.close();
@@ -23,7 +24,7 @@ const call = (path: string, init: RequestInit = {}, token: string | null = SERVE
 
 describe('okta-soar serve', () => {
   test('refuses to start without a token', async () => {
-    await expect(startServer({ token: '', params: sswsParams(), state: new MemoryStore(), port: 0 })).rejects.toThrow(/OKTA_SOAR_SERVE_TOKEN/);
+    await expect(startServer({ dispatch, token: '', params: sswsParams(), state: new MemoryStore(), port: 0 })).rejects.toThrow(/OKTA_SOAR_SERVE_TOKEN/);
   });
 
   test('refuses a request without the token, or with a wrong one', async () => {

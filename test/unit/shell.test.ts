@@ -1,6 +1,6 @@
-import { completer, keepInHistory } from '../../integration/cli/verbs/shell.js';
-import { renderMarkdown } from '../../integration/cli/markdown-term.js';
-import { tableToMarkdown } from '../../integration/results.js';
+import { completer, keepInHistory } from '../../integration/faces/cli/verbs/shell.js';
+import { renderMarkdown } from '../../integration/faces/cli/markdown-term.js';
+import { tableToMarkdown } from '../../integration/engine/results.js';
 
 describe('war-room completion', () => {
   test('command names, with or without !', () => {

@@ -3,10 +3,10 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
-import { validatedSchema } from '../../integration/args.js';
-import { configSchema } from '../../integration/config.js';
-import { loadManifest } from '../../integration/manifest.js';
-import { exportName, generateValidatorsCode } from '../../integration/validators.js';
+import { validatedSchema } from '../../integration/engine/args.js';
+import { configSchema } from '../../integration/engine/config.js';
+import { loadManifest } from '../../integration/engine/manifest.js';
+import { exportName, generateValidatorsCode } from '../../integration/engine/validators.js';
 
 const require = createRequire(import.meta.url);
 

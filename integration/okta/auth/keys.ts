@@ -8,7 +8,7 @@
  * part of the key text (node's own messages are not passed on either).
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../../base/errors.js';
 
 export const JWS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'] as const;
 export type JwsAlgorithm = (typeof JWS_ALGORITHMS)[number];

@@ -10,8 +10,8 @@
  * and across processes; DPoP proofs use the DPoP key's own algorithm, the decoded path in
  * `htu`, and the server's nonce is kept.
  */
-import { ConfigError, AuthError, NetworkError, RateLimitError, SecurityError, SoarError } from '../../errors.js';
-import type { Clock } from '../../clock.js';
+import { ConfigError, AuthError, NetworkError, RateLimitError, SecurityError, SoarError } from '../../base/errors.js';
+import type { Clock } from '../../base/clock.js';
 import type { StateStore } from '../../state/store.js';
 import type { AuthProvider, HttpMethod, Transport, WireRequest, WireResponse } from '../types.js';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion, tokenEndpoint } from './client-assertion.js';

@@ -1,5 +1,5 @@
 /** API token auth: `Authorization: SSWS <token>`. Nothing to refresh, so failures are final. */
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../../base/errors.js';
 import type { AuthProvider } from '../types.js';
 
 export interface SswsOptions {

@@ -1,5 +1,5 @@
 import { jwtVerify } from 'jose';
-import { ManualClock } from '../../../integration/clock.js';
+import { ManualClock } from '../../../integration/base/clock.js';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion, tokenEndpoint } from '../../../integration/okta/auth/client-assertion.js';
 import { loadSigningKey } from '../../../integration/okta/auth/keys.js';
 import { decodeSegment, makeKey, type TestKey } from './helpers.js';

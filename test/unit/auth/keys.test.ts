@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { jwtVerify } from 'jose';
-import { ConfigError } from '../../../integration/errors.js';
+import { ConfigError } from '../../../integration/base/errors.js';
 import { loadSigningKey } from '../../../integration/okta/auth/keys.js';
 import { createClientAssertion } from '../../../integration/okta/auth/client-assertion.js';
 import { makeKey, SecretLog, type TestKey } from './helpers.js';

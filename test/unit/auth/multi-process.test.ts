@@ -17,11 +17,11 @@ import { childEnv } from '../../child-env.js';
 
 const ROOT = path.resolve(process.cwd());
 /** Entry points of the child; their relative imports are followed, so new dependencies come along. */
-const ENTRIES = ['integration/state/store.ts', 'integration/clock.ts', 'integration/okta/auth/oauth.ts'];
+const ENTRIES = ['integration/state/store.ts', 'integration/base/clock.ts', 'integration/okta/auth/oauth.ts'];
 
 const CHILD = `
 import { FileStore } from './integration/state/store.js';
-import { systemClock } from './integration/clock.js';
+import { systemClock } from './integration/base/clock.js';
 import { createOAuthAuth } from './integration/okta/auth/oauth.js';
 const env = process.env;
 const hang = env.MODE === 'hang';

@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { EmbeddedJWK, calculateJwkThumbprint, jwtVerify } from 'jose';
-import { ManualClock } from '../../../integration/clock.js';
-import { AuthError, NetworkError, RateLimitError, SecurityError } from '../../../integration/errors.js';
+import { ManualClock } from '../../../integration/base/clock.js';
+import { AuthError, NetworkError, RateLimitError, SecurityError } from '../../../integration/base/errors.js';
 import { MemoryStore } from '../../../integration/state/store.js';
 import { createOAuthAuth, type OAuthAuthOptions, type OAuthAuthProvider } from '../../../integration/okta/auth/oauth.js';
 import { DPOP_KEY_STATE, loadOrCreateDpopKey } from '../../../integration/okta/auth/dpop.js';

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ManualClock } from '../../../integration/clock.js';
+import { ManualClock } from '../../../integration/base/clock.js';
 import { FileStore, MemoryStore, type StateStore } from '../../../integration/state/store.js';
 import { createOAuthAuth } from '../../../integration/okta/auth/oauth.js';
 import { mintLockName, tokenCacheKey } from '../../../integration/okta/auth/token-cache.js';

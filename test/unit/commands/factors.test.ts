@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { ManualClock } from '../../../integration/clock.js';
+import { ManualClock } from '../../../integration/base/clock.js';
 import { ACCOUNT, fixture, ORG, run, useNock } from './helpers.js';
 
 useNock();

@@ -1,10 +1,10 @@
 /** Shared set-up for the command-family tests: dispatch through the whole pipeline against nock. */
 import nock from 'nock';
-import { ManualClock } from '../../../integration/clock.js';
-import { dispatch, type RunOptions } from '../../../integration/dispatcher.js';
-import { parseWarRoomLine } from '../../../integration/args.js';
+import { ManualClock } from '../../../integration/base/clock.js';
+import { dispatch, type RunOptions } from '../../../entry/index.js';
+import { parseWarRoomLine } from '../../../integration/engine/args.js';
 import { MemoryStore } from '../../../integration/state/store.js';
-import type { Entry } from '../../../integration/types.js';
+import type { Entry } from '../../../integration/engine/types.js';
 import { sswsParams } from '../../helpers/fixtures.js';
 
 export { fixture, makeUsers, ORG, sswsParams, TOKEN } from '../../helpers/fixtures.js';

@@ -59,7 +59,7 @@ describe("the preset System Log commands: one handler, XSOAR's forced filters", 
 
 describe('a user filter cannot step out of the preset', () => {
   test('unbalanced parentheses or an open quote are refused before any request', async () => {
-    const { balancedOutsideQuotes } = await import('../../../commands/logs.js');
+    const { balancedOutsideQuotes } = await import('../../../integration/okta/logs.js');
     expect(balancedOutsideQuotes('actor.id eq "00u1" and (outcome.result eq "FAILURE")')).toBe(true);
     expect(balancedOutsideQuotes('target.displayName eq "a (b"')).toBe(true);
     expect(balancedOutsideQuotes('x eq "a\\" or (true"')).toBe(true);

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import nock from 'nock';
-import { ManualClock } from '../../../integration/clock.js';
-import { dispatch } from '../../../integration/dispatcher.js';
+import { ManualClock } from '../../../integration/base/clock.js';
+import { dispatch } from '../../../entry/index.js';
 import { MemoryStore } from '../../../integration/state/store.js';
 import { ACCOUNT, fixture, ORG, run, useNock } from './helpers.js';
 

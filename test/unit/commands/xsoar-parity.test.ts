@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseWarRoomLine, prepareArgs } from '../../../integration/args.js';
-import { loadManifest, type ManifestCommand } from '../../../integration/manifest.js';
+import { parseWarRoomLine, prepareArgs } from '../../../integration/engine/args.js';
+import { loadManifest, type ManifestCommand } from '../../../integration/engine/manifest.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const refDir = process.env.OKTA_XSOAR_REF ?? path.join(repoRoot, '..', 'shared', 'reference', 'xsoar');

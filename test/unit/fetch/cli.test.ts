@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { main } from '../../../integration/cli/main.js';
-import type { CliIO } from '../../../integration/cli/io.js';
-import { fetchStateKeys } from '../../../integration/cli/verbs/fetch.js';
+import { main } from '../../../entry/cli.js';
+import type { CliIO } from '../../../integration/faces/cli/io.js';
+import { fetchStateKeys } from '../../../integration/faces/cli/verbs/fetch.js';
 import { FileStore } from '../../../integration/state/store.js';
 import { ORG, setupNock, TOKEN, world as newWorld, type World } from './harness.js';
 

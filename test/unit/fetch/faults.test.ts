@@ -4,7 +4,7 @@
  */
 import nock from 'nock';
 import { fetchIncidents, type FetchLastRun } from '../../../integration/fetch/index.js';
-import { NetworkError, OktaApiError, RateLimitError } from '../../../integration/errors.js';
+import { NetworkError, OktaApiError, RateLimitError } from '../../../integration/base/errors.js';
 import { expectExactlyOnce, ORG, params, setupNock, TOKEN, world, type World } from './harness.js';
 
 setupNock();

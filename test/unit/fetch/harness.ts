@@ -1,8 +1,8 @@
 /** nock plumbing and helpers shared by the fetch-incidents unit tests. */
 import nock from 'nock';
-import { ManualClock } from '../../../integration/clock.js';
+import { ManualClock } from '../../../integration/base/clock.js';
 import { fetchIncidents, type FetchOptions, type FetchResult } from '../../../integration/fetch/index.js';
-import { NetworkError } from '../../../integration/errors.js';
+import { NetworkError } from '../../../integration/base/errors.js';
 import type { Transport } from '../../../integration/okta/types.js';
 import { MemoryStore } from '../../../integration/state/store.js';
 import { LogModel } from './log-model.js';

@@ -1,8 +1,8 @@
 /** Incidents as contract §5 describes them; the default filter; lastRun's size. */
-import { ConfigError } from '../../../integration/errors.js';
-import { addSecret, clearSecrets, MASK } from '../../../integration/redact.js';
+import { ConfigError } from '../../../integration/base/errors.js';
+import { addSecret, clearSecrets, MASK } from '../../../integration/base/redact.js';
 import { DEFAULT_EVENT_TYPES, DEFAULT_FETCH_FILTER, fetchIncidents, MAX_SEEN, parseSeverityMap, toIncident } from '../../../integration/fetch/index.js';
-import type { LogEvent } from '../../../commands/logs.js';
+import type { LogEvent } from '../../../integration/okta/logs.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { params, setupNock, world } from './harness.js';
 

@@ -6,7 +6,7 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
-import { ManualClock } from '../../../integration/clock.js';
+import { ManualClock } from '../../../integration/base/clock.js';
 import { createSswsAuth } from '../../../integration/okta/auth/ssws.js';
 import { OktaHttpClient } from '../../../integration/okta/client.js';
 import { createTransport } from '../../../integration/okta/transport.js';

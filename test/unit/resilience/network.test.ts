@@ -6,9 +6,9 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ManualClock } from '../../../integration/clock.js';
-import { dispatch } from '../../../integration/dispatcher.js';
-import { NetworkError } from '../../../integration/errors.js';
+import { ManualClock } from '../../../integration/base/clock.js';
+import { dispatch } from '../../../entry/index.js';
+import { NetworkError } from '../../../integration/base/errors.js';
 import { createTransport, describeFailure, failureKind } from '../../../integration/okta/transport.js';
 import type { Transport } from '../../../integration/okta/types.js';
 import { MemoryStore } from '../../../integration/state/store.js';

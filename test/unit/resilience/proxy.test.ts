@@ -15,7 +15,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { dispatch } from '../../../integration/dispatcher.js';
+import { dispatch } from '../../../entry/index.js';
 import { bypassesProxy, proxyFor } from '../../../integration/okta/transport.js';
 import { MemoryStore } from '../../../integration/state/store.js';
 import { createSandboxOAuth } from '../../../sandbox/oauth-server.js';

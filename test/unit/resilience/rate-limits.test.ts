@@ -5,9 +5,9 @@
  * Time is a ManualClock: every wait is recorded in `clock.slept` and costs nothing.
  */
 import nock from 'nock';
-import { dispatch } from '../../../integration/dispatcher.js';
-import { ManualClock } from '../../../integration/clock.js';
-import { RateLimitError } from '../../../integration/errors.js';
+import { dispatch } from '../../../entry/index.js';
+import { ManualClock } from '../../../integration/base/clock.js';
+import { RateLimitError } from '../../../integration/base/errors.js';
 import { bucketKey, RateBudget, readRateHeaders } from '../../../integration/okta/rate-budget.js';
 import { MemoryStore } from '../../../integration/state/store.js';
 import { fixture, makeUsers, sswsParams } from '../../helpers/fixtures.js';

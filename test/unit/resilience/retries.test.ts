@@ -4,9 +4,9 @@
  * ManualClock (jitter pinned to the middle). Network failures and timeouts: network.test.ts.
  */
 import nock from 'nock';
-import { ManualClock } from '../../../integration/clock.js';
-import { dispatch } from '../../../integration/dispatcher.js';
-import { AuthError, NetworkError, OktaApiError } from '../../../integration/errors.js';
+import { ManualClock } from '../../../integration/base/clock.js';
+import { dispatch } from '../../../entry/index.js';
+import { AuthError, NetworkError, OktaApiError } from '../../../integration/base/errors.js';
 import type { AuthProvider } from '../../../integration/okta/types.js';
 import { MemoryStore } from '../../../integration/state/store.js';
 import { sswsParams } from '../../helpers/fixtures.js';

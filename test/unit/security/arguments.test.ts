@@ -3,11 +3,11 @@
  * commands added later are covered too: string values are bounded, ids have a shape, a traversal
  * attempt in any argument never reaches a URL path, and a value stays one line.
  */
-import { argumentSchema, MAX_RAW_LENGTH, prepareArgs } from '../../../integration/args.js';
-import { ManualClock } from '../../../integration/clock.js';
-import { dispatch } from '../../../integration/dispatcher.js';
-import { ArgumentError } from '../../../integration/errors.js';
-import { loadManifest, type ManifestArgument, type ManifestCommand } from '../../../integration/manifest.js';
+import { argumentSchema, MAX_RAW_LENGTH, prepareArgs } from '../../../integration/engine/args.js';
+import { ManualClock } from '../../../integration/base/clock.js';
+import { dispatch } from '../../../entry/index.js';
+import { ArgumentError } from '../../../integration/base/errors.js';
+import { loadManifest, type ManifestArgument, type ManifestCommand } from '../../../integration/engine/manifest.js';
 import { MemoryStore } from '../../../integration/state/store.js';
 import { decodeLoosely, ORG, otherArgs, quietOrgTransport, STACK_LINE, strings } from './helpers.js';
 

@@ -10,11 +10,11 @@
  */
 import fc from 'fast-check';
 import nock from 'nock';
-import { prepareArgs } from '../../../integration/args.js';
-import { ManualClock } from '../../../integration/clock.js';
-import { dispatch, type DispatchOutcome } from '../../../integration/dispatcher.js';
-import { ArgumentError, UsageError } from '../../../integration/errors.js';
-import { loadManifest } from '../../../integration/manifest.js';
+import { prepareArgs } from '../../../integration/engine/args.js';
+import { ManualClock } from '../../../integration/base/clock.js';
+import { dispatch, type DispatchOutcome } from '../../../entry/index.js';
+import { ArgumentError, UsageError } from '../../../integration/base/errors.js';
+import { loadManifest } from '../../../integration/engine/manifest.js';
 import { MemoryStore } from '../../../integration/state/store.js';
 import { catchAllOkta, decodeLoosely, ORG, STACK_LINE, strings } from './helpers.js';
 

@@ -6,9 +6,9 @@
 import { Readable, Writable } from 'node:stream';
 import { Ajv } from 'ajv';
 import nock from 'nock';
-import { argumentSchema } from '../../../integration/args.js';
-import type { CliIO } from '../../../integration/cli/io.js';
-import type { ManifestArgument, ManifestCommand } from '../../../integration/manifest.js';
+import { argumentSchema } from '../../../integration/engine/args.js';
+import type { CliIO } from '../../../integration/faces/cli/io.js';
+import type { ManifestArgument, ManifestCommand } from '../../../integration/engine/manifest.js';
 
 export const ORG = 'https://example.okta.com';
 

@@ -12,12 +12,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import nock from 'nock';
-import { main } from '../../../integration/cli/main.js';
-import { ManualClock } from '../../../integration/clock.js';
-import { dispatch, type DispatchOutcome } from '../../../integration/dispatcher.js';
+import { main } from '../../../entry/cli.js';
+import { ManualClock } from '../../../integration/base/clock.js';
+import { dispatch, type DispatchOutcome } from '../../../entry/index.js';
 import { createOAuthAuth } from '../../../integration/okta/auth/oauth.js';
 import { createTransport } from '../../../integration/okta/transport.js';
-import { clearSecrets } from '../../../integration/redact.js';
+import { clearSecrets } from '../../../integration/base/redact.js';
 import { MemoryStore } from '../../../integration/state/store.js';
 import { assertNoLeak, credentialsIn, fakeIO, ORG, pemLines, resettingServer, strings } from './helpers.js';
 

@@ -4,9 +4,9 @@
  * there, and the refusal is a clear error entry.
  */
 import nock from 'nock';
-import { ManualClock } from '../../../integration/clock.js';
-import { dispatch } from '../../../integration/dispatcher.js';
-import { loadManifest } from '../../../integration/manifest.js';
+import { ManualClock } from '../../../integration/base/clock.js';
+import { dispatch } from '../../../entry/index.js';
+import { loadManifest } from '../../../integration/engine/manifest.js';
 import { MemoryStore } from '../../../integration/state/store.js';
 import { catchAllOkta, ORG } from './helpers.js';
 

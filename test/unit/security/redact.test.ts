@@ -5,7 +5,7 @@
  */
 import { inspect } from 'node:util';
 import { generateKeyPairSync } from 'node:crypto';
-import { addSecret, clearSecrets, holdSecrets, isSecretKey, MASK, redact, redactString } from '../../../integration/redact.js';
+import { addSecret, clearSecrets, holdSecrets, isSecretKey, MASK, redact, redactString } from '../../../integration/base/redact.js';
 
 afterEach(() => clearSecrets());
 

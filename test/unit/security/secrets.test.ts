@@ -13,12 +13,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import nock from 'nock';
 import { handlers } from '../../../commands/index.js';
-import type { Handler } from '../../../integration/command.js';
-import { main } from '../../../integration/cli/main.js';
-import { ManualClock } from '../../../integration/clock.js';
-import { dispatch } from '../../../integration/dispatcher.js';
-import { loadManifest, type ManifestCommand } from '../../../integration/manifest.js';
-import { clearSecrets, redactString } from '../../../integration/redact.js';
+import type { Handler } from '../../../integration/engine/command.js';
+import { main } from '../../../entry/cli.js';
+import { ManualClock } from '../../../integration/base/clock.js';
+import { dispatch } from '../../../entry/index.js';
+import { loadManifest, type ManifestCommand } from '../../../integration/engine/manifest.js';
+import { clearSecrets, redactString } from '../../../integration/base/redact.js';
 import { MemoryStore } from '../../../integration/state/store.js';
 import { assertNoLeak, fakeIO, ORG, strings } from './helpers.js';
 

@@ -3,7 +3,7 @@
  * and a URL that Okta (or an argument) hands us is used only on the configured origin and API.
  */
 import fc from 'fast-check';
-import { ArgumentError, SecurityError } from '../../../integration/errors.js';
+import { ArgumentError, SecurityError } from '../../../integration/base/errors.js';
 import { buildQuery, checkOwnUrl, encodePathSegment, fillPath } from '../../../integration/okta/url.js';
 
 const ORIGIN = 'https://acme.okta.com';

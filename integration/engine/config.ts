@@ -1,51 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../base/errors.js';
 import { loadManifest, type ManifestParam } from './manifest.js';
 import type { Params } from './types.js';
 import { getValidator } from './validators.js';
+import { DEFAULT_SCOPES, type AuthMethod, type OktaConfig } from '../okta/config.js';
 
 const require = createRequire(import.meta.url);
-
-export const DEFAULT_SCOPES = [
-  'okta.apps.manage',
-  'okta.apps.read',
-  'okta.groups.manage',
-  'okta.groups.read',
-  'okta.logs.read',
-  'okta.networkZones.manage',
-  'okta.networkZones.read',
-  'okta.sessions.manage',
-  'okta.sessions.read',
-  'okta.users.manage',
-  'okta.users.read',
-] as const;
-
-export type AuthMethod = 'api_token' | 'oauth';
-
-/** Everything the engine needs to talk to one Okta org, resolved and checked. */
-export interface OktaConfig {
-  /** https://acme.okta.com (no trailing slash, no path). */
-  origin: string;
-  authMethod: AuthMethod;
-  apiToken?: string;
-  clientId?: string;
-  privateKey?: string;
-  keyId?: string;
-  jwtAlgorithm?: string;
-  scopes: string[];
-  dpop: 'auto' | 'true' | 'false';
-  insecure: boolean;
-  /** true: honour HTTPS_PROXY/NO_PROXY; false: ignore them; a URL: use it. */
-  proxy: boolean | string;
-  maxRetries: number;
-  timeoutMs: number;
-  maxWaitMs: number;
-  maxApiCapacity: number;
-  maxConcurrency: number;
-  /** All parameters with defaults applied (secrets included: never print this object). */
-  params: Params;
-}
 
 /** Environment variable for a parameter: its `env`, else OKTA_<NAME>. */
 export function envName(p: ManifestParam): string {

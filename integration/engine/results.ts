@@ -1,5 +1,5 @@
 import type { Entry } from './types.js';
-import type { RateLimitSnapshot } from './okta/types.js';
+import type { RateLimitSnapshot } from '../okta/types.js';
 
 /** What a handler returns: readable text, the raw Okta data, and XSOAR context. */
 export interface CommandResult {

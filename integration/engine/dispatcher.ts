@@ -1,18 +1,17 @@
 import { closest, prepareArgs, DRY_RUN_ARG } from './args.js';
-import { systemClock, type Clock } from './clock.js';
-import type { CommandContext, Handler } from './command.js';
+import { systemClock, type Clock } from '../base/clock.js';
+import type { CommandContext, Handler, HandlerTable } from './command.js';
 import { resolveConfig } from './config.js';
-import { ArgumentError, OktaApiError, showValue, SoarError, UsageError } from './errors.js';
+import { ArgumentError, OktaApiError, showValue, SoarError, UsageError } from '../base/errors.js';
 import { loadManifest, type ManifestCommand } from './manifest.js';
-import { CallScope, type PlannedRequest } from './okta/call-scope.js';
-import { clientForCall, type ClientPool } from './okta/client-pool.js';
-import type { Transport } from './okta/types.js';
-import { holdSecrets, redact } from './redact.js';
+import { CallScope, type PlannedRequest } from '../okta/call-scope.js';
+import { clientForCall, type ClientPool } from '../okta/client-pool.js';
+import type { Transport } from '../okta/types.js';
+import { holdSecrets, redact } from '../base/redact.js';
 import { errorEntry, resultEntry, tableToMarkdown, type CommandResult } from './results.js';
-import type { StateStore } from './state/store.js';
+import type { StateStore } from '../state/store.js';
 import { checkScopes } from './scopes.js';
 import type { Entry, Params } from './types.js';
-import { handlers } from '../commands/index.js';
 
 export interface RunOptions {
   /** Where tokens, the DPoP key and nonces live. Default: one in-memory store per process. */
@@ -73,8 +72,16 @@ function secretValues(c: ManifestCommand | undefined, rawArgs: Record<string, un
   return out;
 }
 
-/** Runs one command: the whole pipeline of architecture.md. Never throws for a command failure. */
-export async function dispatch(name: string, rawArgs: Record<string, unknown>, params: Params, opts: RunOptions = {}): Promise<DispatchOutcome> {
+/** Runs one command: its name, war-room or JSON arguments, the configuration. Never throws for a command failure. */
+export type Dispatch = (name: string, rawArgs: Record<string, unknown>, params: Params, opts?: RunOptions) => Promise<DispatchOutcome>;
+
+/** The engine with these commands: the faces run every command through what this returns. */
+export function dispatcherFor(handlers: HandlerTable): Dispatch {
+  return (name, rawArgs, params, opts = {}) => dispatch(handlers, name, rawArgs, params, opts);
+}
+
+/** One command through the whole pipeline of architecture.md. */
+async function dispatch(handlers: HandlerTable, name: string, rawArgs: Record<string, unknown>, params: Params, opts: RunOptions): Promise<DispatchOutcome> {
   const clock = opts.clock ?? systemClock;
   const { commands } = loadManifest();
   const command = typeof name === 'string' ? commands.get(name) : undefined;
@@ -86,7 +93,7 @@ export async function dispatch(name: string, rawArgs: Record<string, unknown>, p
   /** Closes the call's own client (a pooled one stays open). */
   let done: (() => void) | undefined;
   try {
-    const handler: Handler | undefined = handlers[name];
+    const handler: Handler | undefined = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
     if (!handler) throw new Error(`no handler for ${name}`);
     const manifestCmd: ManifestCommand = command ?? { name, description: name, scopes: [], arguments: [], outputs: [] };
     const args = prepareArgs(manifestCmd, rawArgs, opts.positional);
@@ -145,9 +152,4 @@ async function dryRunResults(name: string, handler: Handler, ctx: CommandContext
       context: { 'Okta.DryRun(val.Command && val.Command === obj.Command)': { Command: name, Requests: rows } },
     },
   ];
-}
-
-/** Library API (contract §6): entries, never a throw for a command failure. */
-export async function runCommand(name: string, args: Record<string, unknown>, params: Params, options: RunOptions = {}): Promise<Entry[]> {
-  return (await dispatch(name, args, params, options)).entries;
 }

@@ -1,7 +1,7 @@
-import type { Clock } from './clock.js';
-import type { OktaConfig } from './config.js';
+import type { Clock } from '../base/clock.js';
+import type { OktaConfig } from '../okta/config.js';
 import type { ManifestCommand } from './manifest.js';
-import type { AuthProvider, OktaClient } from './okta/types.js';
+import type { AuthProvider, OktaClient } from '../okta/types.js';
 import type { CommandResult } from './results.js';
 import type { Args } from './types.js';
 
@@ -22,3 +22,9 @@ export interface CommandContext {
 }
 
 export type Handler = (ctx: CommandContext) => Promise<CommandResult | CommandResult[]>;
+
+/**
+ * Every command's handler, by manifest name. The engine never imports one: each face's entry
+ * (entry/) hands the table in, so data flows one way (faces → engine → client).
+ */
+export type HandlerTable = Readonly<Record<string, Handler>>;

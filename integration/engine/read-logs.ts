@@ -6,18 +6,18 @@
  * over.
  */
 import { prepareArgs } from './args.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../base/clock.js';
 import { resolveConfig } from './config.js';
-import { ArgumentError, SoarError } from './errors.js';
+import { ArgumentError, SoarError } from '../base/errors.js';
 import { loadManifest } from './manifest.js';
-import { clientForCall, type ClientPool } from './okta/client-pool.js';
-import type { Transport } from './okta/types.js';
-import { redact, redactString } from './redact.js';
+import { clientForCall, type ClientPool } from '../okta/client-pool.js';
+import type { Transport } from '../okta/types.js';
+import { redact, redactString } from '../base/redact.js';
 import { checkScopes } from './scopes.js';
-import type { StateStore } from './state/store.js';
+import type { StateStore } from '../state/store.js';
 import type { Params } from './types.js';
-import { LOG_PAGE, logQuery, type LogEvent } from '../commands/logs.js';
-import { pagesOf } from '../commands/paging.js';
+import { LOG_PAGE, logQuery, type LogEvent } from '../okta/logs.js';
+import { pagesOf } from '../okta/paging.js';
 
 /** What to read: the arguments of `okta-get-logs`, with the same rules. */
 export interface LogQuery {
@@ -85,7 +85,7 @@ export async function* readLogs(params: Params, query: LogQuery = {}, options: R
     const command = loadManifest().commands.get(COMMAND)!;
     // Validated as okta-get-logs arguments (its limit, at most 100,000 per command, does not apply to a stream).
     const args = prepareArgs(command, rest as Record<string, unknown>);
-    const q = logQuery(COMMAND, args, clock.now());
+    const q = logQuery(args, clock.now(), { name: COMMAND });
     const cfg = resolveConfig(params);
     if (cfg.authMethod === 'oauth') checkScopes(NAME, command.scopes, cfg.scopes);
     const call = await clientForCall(cfg, { ...options, clock });

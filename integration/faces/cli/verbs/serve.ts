@@ -1,13 +1,13 @@
-import { defaultStateDir, FileStore } from '../../state/store.js';
+import { defaultStateDir, FileStore } from '../../../state/store.js';
 import { startServer } from '../../serve/server.js';
 import { logErr, write, type CliIO } from '../io.js';
-import { cliParams, type GlobalFlags } from '../main.js';
-import { UsageError } from '../../errors.js';
+import { cliParams, type GlobalFlags, type LoadDispatch } from '../shared.js';
+import { UsageError } from '../../../base/errors.js';
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|localhost|::1|\[::1\])$/;
 
 /** `okta-soar serve [--port N] [--host H] [--json]`: HTTP engine mode until SIGINT/SIGTERM. */
-export async function serveVerb(io: CliIO, flags: GlobalFlags): Promise<number> {
+export async function serveVerb(io: CliIO, flags: GlobalFlags, loadDispatch: LoadDispatch): Promise<number> {
   const token = io.env.OKTA_SOAR_SERVE_TOKEN ?? '';
   const portFlag = flags.flags.get('--port');
   const port = typeof portFlag === 'string' ? Number(portFlag) : 8750;
@@ -21,11 +21,12 @@ export async function serveVerb(io: CliIO, flags: GlobalFlags): Promise<number> 
   const params = cliParams(io, flags);
   let fetchIncidents;
   try {
-    fetchIncidents = (await import('../../fetch/index.js')).fetchIncidents;
+    fetchIncidents = (await import('../../../fetch/index.js')).fetchIncidents;
   } catch {
     fetchIncidents = undefined;
   }
   const server = await startServer({
+    dispatch: await loadDispatch(),
     token,
     params,
     host,

@@ -1,4 +1,4 @@
-import { ScopeError } from './errors.js';
+import { ScopeError } from '../base/errors.js';
 
 /** The scopes of `needed` that `configured` lacks (okta.x.manage covers okta.x.read, as in Okta). */
 export function missingScopes(needed: readonly string[], configured: readonly string[]): string[] {

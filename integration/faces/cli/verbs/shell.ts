@@ -1,15 +1,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { parseWarRoomLine } from '../../args.js';
-import { dispatch } from '../../dispatcher.js';
-import { SoarError } from '../../errors.js';
-import { loadManifest } from '../../manifest.js';
-import { redactString } from '../../redact.js';
-import { defaultStateDir, FileStore } from '../../state/store.js';
-import type { Params } from '../../types.js';
+import { parseWarRoomLine } from '../../../engine/args.js';
+import { SoarError } from '../../../base/errors.js';
+import { loadManifest } from '../../../engine/manifest.js';
+import { redactString } from '../../../base/redact.js';
+import { defaultStateDir, FileStore } from '../../../state/store.js';
+import type { Params } from '../../../engine/types.js';
 import { logErr, progressReporter, write, type CliIO } from '../io.js';
-import { cliParams, commandHelp, type GlobalFlags } from '../main.js';
+import { cliParams, commandHelp, type GlobalFlags, type LoadDispatch } from '../shared.js';
 import { renderMarkdown } from '../markdown-term.js';
 
 const HISTORY_FILE = 'shell_history';
@@ -65,7 +64,7 @@ interface Session {
 async function openSession(io: CliIO, flags: GlobalFlags): Promise<Session> {
   const configured = !!io.env.OKTA_URL || !!flags.config;
   if (configured) return { params: cliParams(io, flags), banner: `Connected to ${io.env.OKTA_URL ?? `the org in ${flags.config}`}.`, close: async () => undefined };
-  const { startSandbox } = await import('../../../sandbox/index.js');
+  const { startSandbox } = await import('../../../../sandbox/index.js');
   const sb = await startSandbox({ quiet: true });
   const banner = [
     'No Okta org is configured (OKTA_URL is not set), so okta-soar started its sandbox Okta org on loopback.',
@@ -78,8 +77,9 @@ async function openSession(io: CliIO, flags: GlobalFlags): Promise<Session> {
   return { params: { url: sb.url, apitoken: sb.apiToken }, banner, close: () => sb.close() };
 }
 
-export async function shellVerb(io: CliIO, flags: GlobalFlags): Promise<number> {
+export async function shellVerb(io: CliIO, flags: GlobalFlags, loadDispatch: LoadDispatch): Promise<number> {
   const session = await openSession(io, flags);
+  const dispatch = await loadDispatch();
   const interactive = !!io.stdin.isTTY && !!io.stdout.isTTY;
   const color = interactive && !io.env.NO_COLOR;
   const stateDir = defaultStateDir(io.env);

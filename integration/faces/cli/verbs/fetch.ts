@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import { systemClock, type Clock } from '../../clock.js';
-import { resolveConfig } from '../../config.js';
-import { ConfigError, ScopeError, SoarError, UsageError } from '../../errors.js';
-import { fetchIncidents, type FetchResult, type FetchStop } from '../../fetch/index.js';
-import { redactString } from '../../redact.js';
-import type { FileStore } from '../../state/store.js';
-import type { Params } from '../../types.js';
+import { systemClock, type Clock } from '../../../base/clock.js';
+import { resolveConfig } from '../../../engine/config.js';
+import { ConfigError, ScopeError, SoarError, UsageError } from '../../../base/errors.js';
+import { fetchIncidents, type FetchResult, type FetchStop } from '../../../fetch/index.js';
+import { redactString } from '../../../base/redact.js';
+import type { FileStore } from '../../../state/store.js';
+import type { Params } from '../../../engine/types.js';
 import { logErr, progressReporter, write, type CliIO } from '../io.js';
-import { cliParams, stateStore, type GlobalFlags } from '../main.js';
-import { ClientPool } from '../../okta/client-pool.js';
+import { cliParams, stateStore, type GlobalFlags } from '../shared.js';
+import { ClientPool } from '../../../okta/client-pool.js';
 
 /** Another fetcher holds this org's fetch state. */
 export class FetchLockedError extends SoarError {

@@ -1,5 +1,5 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { ArgumentError, showValue, UsageError } from './errors.js';
+import { ArgumentError, showValue, UsageError } from '../base/errors.js';
 import { loadManifest, type ManifestArgument, type ManifestCommand } from './manifest.js';
 import { getValidator } from './validators.js';
 import type { Args } from './types.js';

@@ -1,15 +1,17 @@
 import http from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { dispatch, type RunOptions } from '../dispatcher.js';
-import { loadManifest } from '../manifest.js';
-import { ClientPool } from '../okta/client-pool.js';
-import { redact } from '../redact.js';
-import { errorEntry } from '../results.js';
-import type { StateStore } from '../state/store.js';
-import type { Params } from '../types.js';
+import type { Dispatch, RunOptions } from '../../engine/dispatcher.js';
+import { loadManifest } from '../../engine/manifest.js';
+import { ClientPool } from '../../okta/client-pool.js';
+import { redact } from '../../base/redact.js';
+import { errorEntry } from '../../engine/results.js';
+import type { StateStore } from '../../state/store.js';
+import type { Params } from '../../engine/types.js';
 
 export interface ServeOptions {
+  /** The engine with the commands (entry/ hands it to the CLI, which hands it here). */
+  dispatch: Dispatch;
   /** Required: every request must carry `Authorization: Bearer <token>`. */
   token: string;
   params: Params;
@@ -122,7 +124,7 @@ export async function startServer(opts: ServeOptions): Promise<Server> {
         }
         const name = cmd![1]!;
         if (!loadManifest().commands.has(name)) return send(res, 404, [errorEntry(`unknown command ${name}`)]);
-        const out = await dispatch(name, body as Record<string, unknown>, opts.params, runOpts);
+        const out = await opts.dispatch(name, body as Record<string, unknown>, opts.params, runOpts);
         send(res, out.exitCode === 0 ? 200 : out.exitCode === 2 ? 400 : 422, out.entries, {}, out.revealed);
       } finally {
         running--;

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { generateServiceAppKey, writePrivateKeyFile } from '../../okta/auth/keygen.js';
-import { defaultStateDir } from '../../state/store.js';
+import { generateServiceAppKey, writePrivateKeyFile } from '../../../okta/auth/keygen.js';
+import { defaultStateDir } from '../../../state/store.js';
 import { write, type CliIO } from '../io.js';
-import type { GlobalFlags } from '../main.js';
+import type { GlobalFlags } from '../shared.js';
 import { promises as fs } from 'node:fs';
 
 /**

@@ -1,7 +1,12 @@
-import type { CommandContext } from '../integration/command.js';
-import type { OktaClient, OktaRequest, OktaResponse } from '../integration/okta/types.js';
-import { redactSealed } from '../integration/redact.js';
-import { withPageLimit } from '../integration/okta/url.js';
+import type { OktaClient, OktaRequest, OktaResponse } from './types.js';
+import { redactSealed } from '../base/redact.js';
+import { withPageLimit } from './url.js';
+
+/** Who reads a list: the client, and where progress is reported (a command's context is one). */
+export interface ListReader {
+  okta: OktaClient;
+  progress(done: number, total?: number, label?: string): void;
+}
 
 export interface Collected<T> {
   items: T[];
@@ -104,7 +109,7 @@ export async function* pagesOf<T>(okta: OktaClient, first: OktaRequest, limit: n
  * its way: the entry's last redaction pass then finds these items clean instead of walking them
  * all at the end.
  */
-export async function collect<T>(ctx: CommandContext, first: OktaRequest, limit: number, pageMax: number, opts: { sendLimit?: boolean } = {}): Promise<Collected<T>> {
+export async function collect<T>(ctx: ListReader, first: OktaRequest, limit: number, pageMax: number, opts: { sendLimit?: boolean } = {}): Promise<Collected<T>> {
   const items: T[] = [];
   let pages = 0;
   let last: ListPage<T> | undefined;

@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
-import { redactString } from '../redact.js';
+import type { Clock } from '../../base/clock.js';
+import { redactString } from '../../base/redact.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };

@@ -18,9 +18,9 @@
  * is an error. On a terminal, --secret-stdin prompts without echo.
  */
 import { promises as fs } from 'node:fs';
-import { ArgumentError, showValue, UsageError } from '../errors.js';
-import type { ManifestCommand } from '../manifest.js';
-import { addSecret } from '../redact.js';
+import { ArgumentError, showValue, UsageError } from '../../base/errors.js';
+import type { ManifestCommand } from '../../engine/manifest.js';
+import { addSecret } from '../../base/redact.js';
 import type { CliIO } from './io.js';
 
 export const SECRET_FLAGS: ReadonlySet<string> = new Set(['--secret-stdin', '--secret-file', '--secret-env']);

@@ -1,0 +1,116 @@
+/**
+ * What every verb of the CLI uses: the flags, the parameters (environment, then --config), the
+ * state store, a command's help and the way entries are printed. main.ts and the verbs import
+ * this; nothing here imports a verb.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../../base/errors.js';
+import { redact, redactString } from '../../base/redact.js';
+import { paramsFromSources, readConfigFile } from '../../engine/config.js';
+import type { Dispatch } from '../../engine/dispatcher.js';
+import { loadManifest } from '../../engine/manifest.js';
+import { packageRoot } from '../../engine/paths.js';
+import type { Entry, Params } from '../../engine/types.js';
+import { defaultStateDir, FileStore } from '../../state/store.js';
+import { write, type CliIO } from './io.js';
+import { SECRET_ARGS_HELP, SECRET_FLAGS, type SecretFlag } from './secret-args.js';
+
+/**
+ * The engine with the commands, loaded on first use: the entry (entry/cli.ts) hands it in, and
+ * `--version`, `--help`, `commands`, `sandbox` and `keygen` start without loading it (start-up
+ * time matters for one-command processes).
+ */
+export type LoadDispatch = () => Promise<Dispatch>;
+
+export interface GlobalFlags {
+  json: boolean;
+  debug: boolean;
+  help: boolean;
+  config?: string;
+  rest: string[];
+  flags: Map<string, string | true>;
+  /** `--secret-stdin NAME`, `--secret-file NAME=PATH`, `--secret-env NAME=VAR` (see secret-args.ts), in order. */
+  secrets: SecretFlag[];
+}
+
+const VALUE_FLAGS = new Set(['--config', '--port', '--host', ...SECRET_FLAGS]);
+const BOOL_FLAGS = new Set(['--json', '--debug', '--help', '-h', '--follow', '--version', '-v', '--rsa', '--once']);
+
+/** Splits flags from words. Flags may come anywhere; `--` ends them. Unknown flags are usage errors. */
+export function parseFlags(argv: string[]): GlobalFlags {
+  const out: GlobalFlags = { json: false, debug: false, help: false, rest: [], flags: new Map(), secrets: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.rest.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('-') && !a.includes('=') || /^--[a-z-]+=/.test(a)) {
+      const [name, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+      if (VALUE_FLAGS.has(name!)) {
+        const v = inline ?? argv[++i];
+        if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
+        if (SECRET_FLAGS.has(name!)) out.secrets.push({ flag: name!, value: v });
+        else out.flags.set(name!, v);
+      } else if (BOOL_FLAGS.has(name!) && inline === undefined) out.flags.set(name!, true);
+      else throw new UsageError(`unknown flag ${a}`);
+      continue;
+    }
+    out.rest.push(a);
+  }
+  out.json = out.flags.has('--json');
+  out.debug = out.flags.has('--debug');
+  out.help = out.flags.has('--help') || out.flags.has('-h');
+  const cfg = out.flags.get('--config');
+  if (typeof cfg === 'string') out.config = cfg;
+  return out;
+}
+
+export function version(): string {
+  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export function commandHelp(name: string): string {
+  const c = loadManifest().commands.get(name);
+  if (!c) throw new UsageError(`unknown command ${name}: see \`okta-soar commands\``);
+  let s = `${c.name}: ${c.description}\n`;
+  if (c.scopes.length) s += `Okta API scopes: ${c.scopes.join(', ')}\n`;
+  if (c.changes) s += 'Changes Okta: add dry_run=true to see the requests without sending them.\n';
+  s += '\nArguments:\n';
+  if (!c.arguments.length) s += '  (none)\n';
+  for (const a of c.arguments) {
+    const flags = [a.required ? 'required' : '', a.default ? 'positional' : '', a.isArray ? 'list' : '', a.defaultValue !== undefined ? `default ${a.defaultValue}` : '', a.predefined ? `one of ${a.predefined.join('|')}` : '']
+      .filter(Boolean)
+      .join(', ');
+    s += `  ${a.name}${flags ? ` (${flags})` : ''}\n      ${a.description}\n`;
+  }
+  if (c.requireOneOf?.length) s += `\nAt least one of: ${c.requireOneOf.map((g) => g.join(' | ')).join('; ')}\n`;
+  if (c.arguments.some((a) => a.secret)) s += `\n${SECRET_ARGS_HELP}\n`;
+  if (c.outputs.length) s += `\nContext outputs:\n${c.outputs.map((o) => `  ${o.contextPath} (${o.type})`).join('\n')}\n`;
+  return s;
+}
+
+function entriesText(entries: Entry[]): string {
+  return entries.map((e) => (e.Type === 4 ? `Error: ${e.HumanReadable}` : e.HumanReadable).replace(/\n*$/, '\n')).join('\n');
+}
+
+/** Prints entries, redacted once more; `reveal` are the values the analyst asked to see (DispatchOutcome.revealed). */
+export async function output(io: CliIO, json: boolean, entries: Entry[], reveal?: string[]): Promise<void> {
+  if (json) await write(io.stdout, JSON.stringify(redact(entries, { reveal })) + '\n');
+  else {
+    const text = redactString(entriesText(entries), { reveal });
+    const errs = entries.every((e) => e.Type === 4);
+    await write(errs ? io.stderr : io.stdout, text);
+  }
+}
+
+/** Parameters for the CLI: environment, then --config, then manifest defaults. */
+export function cliParams(io: CliIO, flags: GlobalFlags): Params {
+  return paramsFromSources(io.env, flags.config ? readConfigFile(flags.config) : undefined);
+}
+
+export function stateStore(io: CliIO): FileStore {
+  return new FileStore(defaultStateDir(io.env));
+}
+
