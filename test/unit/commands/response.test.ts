@@ -273,3 +273,24 @@ describe('secrets in what Okta answers', () => {
     expect(JSON.stringify(r.entries)).not.toContain(secret);
   });
 });
+
+describe('test-module under OAuth', () => {
+  test('names the commands the granted scopes leave out, grouped by the scope they lack', async () => {
+    const granted = 'okta.users.read okta.users.manage okta.apiTokens.read';
+    nock(ORG)
+      .post('/oauth2/v1/token')
+      .reply(200, { token_type: 'Bearer', expires_in: 3600, access_token: `at-${'z'.repeat(40)}`, scope: granted })
+      .get('/api/v1/users')
+      .query({ limit: 1 })
+      .reply(200, []);
+    const r = await run('test-module', {}, { params: { url: ORG, client_id: '0oa1testclient', private_key: pem(), dpop: 'false', scopes: granted } });
+    expect(r.exitCode).toBe(0);
+    const line = String(r.e.HumanReadable).split('\n')[3]!;
+    expect(line).toMatch(/^Commands unavailable with these scopes, by the scope they lack: /);
+    expect(line).toContain(': okta.apiTokens.manage: okta-revoke-api-token; ');
+    expect(line).toContain('; okta.roles.manage: okta-remove-user-role; ');
+    expect(line).toContain('; okta.roles.manage + okta.groups.read: okta-remove-group-role; ');
+    // okta.apiTokens.read is granted: okta-list-api-tokens is not named.
+    expect(line).not.toContain('okta-list-api-tokens');
+  });
+});
