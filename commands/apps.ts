@@ -6,6 +6,7 @@ import { compact, resolveUserId } from './common.js';
 import { resolveGroup } from './groups.js';
 import { pickByName, withCursor } from './lists.js';
 import { collect } from '../integration/okta/paging.js';
+import { readEachUser } from './rows.js';
 
 export interface OktaApp {
   id: string;
@@ -141,4 +142,32 @@ export const assignGroupToApp: Handler = async (ctx) => {
     raw: res.data,
     context: { 'Okta.AppGroupAssignment(val.AppID && val.AppID === obj.AppID && val.GroupID === obj.GroupID)': compact({ AppID: app.id, GroupID: group.id, GroupName: group.name, AppLabel: app.label }) },
   };
+};
+
+interface OktaAppLink {
+  label?: string;
+  appName?: string;
+  appInstanceId?: string;
+  appAssignmentId?: string;
+  linkUrl?: string;
+  hidden?: boolean;
+}
+
+/** okta-get-user-app-links: the apps each user named can sign in to (their Okta dashboard), with the assignment behind each. */
+export const getUserAppLinks: Handler = async (ctx) => {
+  const { items, failures } = await readEachUser(ctx, async (user) => {
+    const res = await ctx.okta.request<OktaAppLink[]>({ method: 'GET', path: '/api/v1/users/{id}/appLinks', pathParams: { id: user.id } });
+    return Array.isArray(res.data) ? res.data : [];
+  });
+  const rows = items.map(({ user, item }) =>
+    compact({ UserID: user.id, Username: user.login, Label: item.label, AppName: item.appName, AppInstanceID: item.appInstanceId, AppAssignmentID: item.appAssignmentId, LinkURL: item.linkUrl, Hidden: item.hidden }),
+  );
+  const main = rows.length
+    ? {
+        readable: tableToMarkdown(`Okta app links (${rows.length})`, rows, ['Username', 'Label', 'AppName', 'AppInstanceID', 'AppAssignmentID', 'Hidden']),
+        raw: items.map((i) => ({ userId: i.user.id, ...i.item })),
+        context: { 'Okta.AppLink(val.UserID && val.UserID === obj.UserID && val.AppAssignmentID === obj.AppAssignmentID && val.Label === obj.Label)': rows },
+      }
+    : { readable: 'These users have no app links in Okta.', raw: [] };
+  return [main, ...failures];
 };

@@ -1,11 +1,19 @@
 import type { Handler } from '../integration/engine/command.js';
-import { assignGroupToApp, assignUserToApp, listApps, listAppUsers, unassignUserFromApp } from './apps.js';
+import { listGroupRoles, removeGroupRole, removeUserRole } from './admin-roles.js';
+import { listApiTokens, revokeApiToken } from './api-tokens.js';
+import { APP_TRANSITIONS, appLifecycleHandler } from './app-lifecycle.js';
+import { assignGroupToApp, assignUserToApp, getUserAppLinks, listApps, listAppUsers, unassignUserFromApp } from './apps.js';
 import { authReset } from './auth.js';
+import { DEVICE_TRANSITIONS, deviceLifecycleHandler, listUserDevices } from './devices.js';
 import { getUserFactors, resetFactor, resetFactors, verifyMfaStatus, verifyPushFactor } from './factors.js';
 import { createGroup, deleteGroup, getGroupMembers, getUserGroups, listGroups, MEMBERSHIP_COMMANDS, membershipHandler, updateGroup } from './groups.js';
+import { listUserClients, listUserGrants, revokeUserClientTokens, revokeUserGrants } from './grants.js';
+import { deactivateIdp, listIdps } from './idps.js';
 import { clearUserSessions, lifecycleHandler, TRANSITIONS } from './lifecycle.js';
 import { LOG_PRESETS, logQueryHandler } from './logs.js';
 import { expirePassword, resetPassword, setPassword } from './passwords.js';
+import { deactivatePolicyRule, listPolicies, listPolicyRules } from './policies.js';
+import { getUserRisk, setUserRisk, universalLogout } from './risk.js';
 import { listUserRoles } from './roles.js';
 import { testModule } from './test-module.js';
 import { createUser, deleteUser, updateUser } from './user-admin.js';
@@ -59,4 +67,30 @@ export const handlers: Record<string, Handler> = {
   'okta-update-zone': updateZone,
   'okta-delete-zone': deleteZone,
   ...Object.fromEntries(Object.keys(ZONE_TRANSITIONS).map((c) => [c, zoneLifecycleHandler(c)])),
+  // incident response: API tokens, admin roles, identity providers
+  'okta-list-api-tokens': listApiTokens,
+  'okta-revoke-api-token': revokeApiToken,
+  'okta-list-group-roles': listGroupRoles,
+  'okta-remove-user-role': removeUserRole,
+  'okta-remove-group-role': removeGroupRole,
+  'okta-list-idps': listIdps,
+  'okta-deactivate-idp': deactivateIdp,
+  // Identity Threat Protection
+  'okta-get-user-risk': getUserRisk,
+  'okta-set-user-risk': setUserRisk,
+  'okta-universal-logout': universalLogout,
+  // devices, OAuth grants and clients of a user
+  'okta-list-user-devices': listUserDevices,
+  ...Object.fromEntries(Object.keys(DEVICE_TRANSITIONS).map((c) => [c, deviceLifecycleHandler(c)])),
+  'okta-list-user-grants': listUserGrants,
+  'okta-revoke-user-grants': revokeUserGrants,
+  'okta-list-user-clients': listUserClients,
+  'okta-revoke-user-client-tokens': revokeUserClientTokens,
+  // applications of a user, application lifecycle
+  'okta-get-user-app-links': getUserAppLinks,
+  ...Object.fromEntries(Object.keys(APP_TRANSITIONS).map((c) => [c, appLifecycleHandler(c)])),
+  // policies
+  'okta-list-policies': listPolicies,
+  'okta-list-policy-rules': listPolicyRules,
+  'okta-deactivate-policy-rule': deactivatePolicyRule,
 };

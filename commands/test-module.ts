@@ -1,5 +1,6 @@
 import type { Handler } from '../integration/engine/command.js';
 import { loadManifest } from '../integration/engine/manifest.js';
+import { missingScopes } from '../integration/engine/scopes.js';
 
 /** Checks URL, credentials and (under OAuth) scopes. First readable line: "ok". */
 export const testModule: Handler = async (ctx) => {
@@ -11,14 +12,18 @@ export const testModule: Handler = async (ctx) => {
     await ctx.okta.request({ method: 'GET', path: '/api/v1/users', query: { limit: 1 } });
     const d = ((await ctx.auth.describe?.()) ?? {}) as { tokenType?: string; grantedScopes?: string[] };
     const granted = new Set(d.grantedScopes ?? ctx.config.scopes);
-    const unavailable = [...loadManifest().commands.values()].filter((c) =>
-      c.scopes.some((s) => !granted.has(s) && !(s.endsWith('.read') && granted.has(s.replace(/\.read$/, '.manage')))),
-    );
+    // Grouped by what is missing, so the line says what to grant for which commands.
+    const byScopes = new Map<string, string[]>();
+    for (const c of loadManifest().commands.values()) {
+      const lacking = missingScopes(c.scopes, [...granted]);
+      if (lacking.length) byScopes.set(lacking.join(' + '), [...(byScopes.get(lacking.join(' + ')) ?? []), c.name]);
+    }
+    const unavailable = [...byScopes].sort(([a], [b]) => a.localeCompare(b)).map(([scopes, names]) => `${scopes}: ${names.join(', ')}`);
     lines.push(
       'ok',
       `Connected to ${ctx.okta.origin} with OAuth 2.0 (token type ${d.tokenType ?? 'Bearer'}).`,
       `Granted scopes: ${[...granted].sort().join(' ')}`,
-      unavailable.length ? `Commands unavailable with these scopes: ${unavailable.map((c) => `${c.name} (${c.scopes.join(', ')})`).join('; ')}` : 'Every command is available with these scopes.',
+      unavailable.length ? `Commands unavailable with these scopes, by the scope they lack: ${unavailable.join('; ')}` : 'Every command is available with these scopes.',
     );
   }
   return { readable: lines.join('\n'), raw: { ok: true } };

@@ -16,6 +16,7 @@ import { Router } from './router.js';
 import { registerLogRoutes } from './routes-logs.js';
 import { registerUserRoutes } from './routes-users.js';
 import { registerDirectoryRoutes } from './routes-directory.js';
+import { registerSecurityRoutes } from './routes-security.js';
 import { SandboxServer, type SandboxStats } from './server.js';
 
 export { SandboxOrg } from './org.js';
@@ -26,6 +27,7 @@ export type { PushOutcome, SandboxUser, SandboxGroup, SandboxApp, SandboxZone, S
 export type { RateLimitConfig } from './rate-limit.js';
 export { BUCKETS } from './rate-limit.js';
 export type { SandboxStats } from './server.js';
+export type { SandboxSecurity, SandboxApiToken, SandboxIdp, SandboxDevice, SandboxGrant, SandboxOAuthClient, SandboxPolicy, SandboxPolicyRule, SandboxUserRisk } from './security-model.js';
 
 /** The fixed, documented API token of every sandbox org. Not a secret. */
 export const SANDBOX_API_TOKEN = '00sandbox-api-token-not-a-secret';
@@ -125,6 +127,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   registerUserRoutes(router);
   registerDirectoryRoutes(router);
   registerLogRoutes(router);
+  registerSecurityRoutes(router);
 
   // recordFile '' turns recording off, also when OKTA_SANDBOX_RECORD_DIR is set.
   let recordFile = opts.recordFile || undefined;

@@ -126,6 +126,8 @@ export interface SandboxRole {
   created: string;
   lastUpdated: string;
   assignmentType: 'USER' | 'GROUP';
+  /** For a role assigned to a group: that group (the assignee link of the user's copy). */
+  groupId?: string;
 }
 
 /** What a push challenge does when polled. */

@@ -9,6 +9,7 @@ import { Rng } from './random.js';
 import { LogStore, type LogEvent, type StoredEvent } from './log-store.js';
 import { notFound, oktaError, validationFailed } from './errors.js';
 import { RateLimiter, type RateLimitConfig } from './rate-limit.js';
+import { SandboxSecurity } from './security-model.js';
 import { appAssignment, seedDirectory, userDisplayName } from './seed-directory.js';
 import {
   apiClient,
@@ -18,8 +19,7 @@ import {
   seedLogEvents,
   userActor,
   userTarget,
-  type LogActor,
-  type LogClientInfo,
+  type ActionContext,
   type LogTarget,
 } from './seed-logs.js';
 import type {
@@ -43,13 +43,7 @@ export interface SandboxFaults {
   resetEvery?: number;
 }
 
-/** Who did something, and from where: the actor and client of the System Log events it causes. */
-export interface ActionContext {
-  actor: LogActor;
-  client: LogClientInfo;
-  requestId: string;
-  requestUri: string;
-}
+export type { ActionContext } from './seed-logs.js';
 
 export interface OrgInit {
   seed: number;
@@ -96,6 +90,8 @@ export class SandboxOrg {
   readonly sessionsCleared = new Map<string, number>();
   /** The sandbox's origin once it listens (for links in bodies). */
   origin = '';
+  /** API tokens, group roles, IdPs, devices, OAuth grants, policies, user risk (security-model.ts). */
+  readonly security: SandboxSecurity;
   private readonly rng: Rng;
   private readonly ordinal = new Map<string, number>();
   private nextOrdinal = 0;
@@ -127,6 +123,14 @@ export class SandboxOrg {
       clientAppId: init.clientId,
     });
     for (const n of seeded.order) this.logs.appendBulk(seeded, n, seeded.persistedMs[n]!, seeded.publishedMs[n]!);
+    this.security = new SandboxSecurity(this, init.seed, init.clientId);
+  }
+
+  /** Adds an application (its own id) with no assignments yet. */
+  addApp(app: SandboxApp): void {
+    this.apps.set(this.register(app.id), app);
+    this.appUsers.set(app.id, new Map());
+    this.appGroups.set(app.id, new Map());
   }
 
   // ---------------------------------------------------------------- test helpers
@@ -461,8 +465,10 @@ export class SandboxOrg {
     return [...this.groups.values()].filter((g) => this.groupMembers.get(g.id)?.has(u.id));
   }
 
+  /** Roles assigned to the user, then the ones the user has through groups (as Okta lists them). */
   userRoles(idOrLogin: string): SandboxRole[] {
-    return this.roles.get(this.requireUser(idOrLogin).id) ?? [];
+    const id = this.requireUser(idOrLogin).id;
+    return [...(this.roles.get(id) ?? []), ...this.security.rolesThroughGroups(id)];
   }
 
   /** Apps assigned to the user (directly or through groups), as appLinks rows. */

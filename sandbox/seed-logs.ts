@@ -33,6 +33,14 @@ export interface LogClientInfo {
   request: Record<string, unknown>;
 }
 
+/** Who did something, and from where: the actor and client of the System Log events it causes. */
+export interface ActionContext {
+  actor: LogActor;
+  client: LogClientInfo;
+  requestId: string;
+  requestUri: string;
+}
+
 export interface EventTypeInfo {
   displayMessage: string;
   legacyEventType: string | null;
@@ -87,6 +95,23 @@ export const EVENT_TYPES: Record<string, EventTypeInfo> = {
   'zone.delete': { displayMessage: 'Delete network zone', legacyEventType: 'zone.delete', severity: 'INFO' },
   'zone.activate': { displayMessage: 'Activate network zone', legacyEventType: 'zone.activate', severity: 'INFO' },
   'zone.deactivate': { displayMessage: 'Deactivate network zone', legacyEventType: 'zone.deactivate', severity: 'INFO' },
+  // Written by the incident-response changes of security-model.ts.
+  'system.api_token.revoke': { displayMessage: 'Revoke API token', legacyEventType: 'api.token.revoke', severity: 'INFO' },
+  'user.account.privilege.revoke': { displayMessage: 'Revoke user privilege', legacyEventType: 'core.user.admin_privilege.revoked', severity: 'INFO' },
+  'group.privilege.revoke': { displayMessage: 'Revoke group privilege', legacyEventType: null, severity: 'INFO' },
+  'system.idp.lifecycle.activate': { displayMessage: 'Activate IdP', legacyEventType: null, severity: 'INFO' },
+  'system.idp.lifecycle.deactivate': { displayMessage: 'Deactivate IdP', legacyEventType: null, severity: 'INFO' },
+  'device.lifecycle.suspend': { displayMessage: 'Suspend device', legacyEventType: null, severity: 'INFO' },
+  'device.lifecycle.unsuspend': { displayMessage: 'Unsuspend device', legacyEventType: null, severity: 'INFO' },
+  'device.lifecycle.deactivate': { displayMessage: 'Deactivate device', legacyEventType: null, severity: 'INFO' },
+  'app.oauth2.as.consent.revoke': { displayMessage: 'Revoke consent for OAuth 2.0 scopes', legacyEventType: null, severity: 'INFO' },
+  'app.oauth2.as.token.revoke': { displayMessage: 'OAuth2 token revocation request', legacyEventType: null, severity: 'INFO' },
+  'user.authentication.universal_logout': { displayMessage: 'Universal Logout of a user', legacyEventType: null, severity: 'INFO' },
+  'application.lifecycle.activate': { displayMessage: 'Activate application', legacyEventType: 'app.generic.config.app_activated', severity: 'INFO' },
+  'application.lifecycle.deactivate': { displayMessage: 'Deactivate application', legacyEventType: 'app.generic.config.app_deactivated', severity: 'INFO' },
+  'policy.rule.activate': { displayMessage: 'Activate policy rule', legacyEventType: 'policy.rule.activated', severity: 'INFO' },
+  'policy.rule.deactivate': { displayMessage: 'Deactivate policy rule', legacyEventType: 'policy.rule.deactivated', severity: 'INFO' },
+  'user.risk.change': { displayMessage: 'User risk level changed', legacyEventType: null, severity: 'WARN' },
 };
 
 export const SYSTEM_ACTOR: LogActor = { id: 'system@okta.com', type: 'SystemPrincipal', alternateId: 'system@okta.com', displayName: 'Okta System', detailEntry: null };

@@ -193,7 +193,8 @@ export function factorJson(origin: string, userId: string, f: SandboxFactor): Js
 }
 
 export function roleJson(origin: string, userId: string, r: SandboxRole): Json {
-  return { ...r, _links: { assignee: { href: `${origin}/api/v1/users/${userId}` } } };
+  const { groupId, ...role } = r;
+  return { ...role, _links: { assignee: { href: groupId ? `${origin}/api/v1/groups/${groupId}` : `${origin}/api/v1/users/${userId}` } } };
 }
 
 /** `polled`: a transaction poll (carries the profile); false for the verify answer itself. */

@@ -227,7 +227,8 @@ export class SandboxServer {
       const scheme = auth.split(' ', 1)[0]!.toLowerCase();
       let principal: Principal;
       if (scheme === 'ssws') {
-        if (auth.slice(5).trim() !== this.deps.apiToken) {
+        // A revoked token is refused like a wrong one.
+        if (auth.slice(5).trim() !== this.deps.apiToken || org.security.selfTokenRevoked) {
           send({ status: 401, headers: base, body: errors.invalidToken().body });
           return;
         }

@@ -220,6 +220,25 @@ export const SPEC_DEFECTS: readonly SpecDefect[] = [
     },
   },
   {
+    id: 'time-duration-pattern',
+    spec: 'management',
+    where: 'components.schemas.TimeDuration.pattern (ApiToken.tokenWindow)',
+    specSays: 'pattern "^P(?:$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?:\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$".',
+    oktaSends: 'ISO 8601 durations such as "P30D" (the default 30-day window of an API token) and "PT5M".',
+    evidence:
+      '`(?:$)` demands the end of the string right after "P", so the pattern matches only "P" itself, and `T(?:\\d)` eats the ' +
+      'first digit of the time part, so not even "PT5M" would match; Okta\'s own examples of the same schema ' +
+      '(management-examples.yaml, ApiTokenListMetadataResponse and ApiTokenMetadataResponse) carry "tokenWindow": "P30D" and "PT5M". ' +
+      'The intent is the lookaheads `(?!$)` (something after P) and `(?=\\d)` (a digit after T).',
+    workaround: 'The pattern is rewritten with those lookaheads; everything else in it is kept.',
+    apply: (doc) => {
+      const s = at(doc, '/components/schemas/TimeDuration');
+      const from = '^P(?:$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?:\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$';
+      if (s.pattern !== from) throw new Error('spec-defects: time-duration-pattern: the pattern changed; revisit this defect');
+      s.pattern = '^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$';
+    },
+  },
+  {
     id: 'jwk-schema-cycle',
     spec: 'oauth',
     where: 'components.schemas.JsonSigningWebKey (oauth.yaml)',

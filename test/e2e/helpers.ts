@@ -59,4 +59,5 @@ export function sandboxParams(sb: Sandbox, mode: AuthMode, extra: Record<string,
 }
 
 /** The scopes the end-to-end tests request: the setup guide's eleven, and roles (the sandbox grants what is asked). */
-export const SCOPES = [...DEFAULT_SCOPES, 'okta.roles.read'].join(' ');
+export const SCOPE_LIST: string[] = [...DEFAULT_SCOPES, 'okta.roles.read'];
+export const SCOPES = SCOPE_LIST.join(' ');

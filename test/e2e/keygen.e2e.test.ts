@@ -1,10 +1,12 @@
 import { statSync } from 'node:fs';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
-import { runCli, SCOPES, tempStateDir } from './helpers.js';
+import { runCli, tempStateDir } from './helpers.js';
+import { ALL_SCOPES } from './response-steps.js';
 
 let sb: Sandbox;
 beforeAll(async () => {
-  sb = await startSandbox({ users: 60, logEvents: 100, dpop: true, quiet: true });
+  // Every scope granted and asked for (the incident-response ones too), so every command is available.
+  sb = await startSandbox({ users: 60, logEvents: 100, dpop: true, quiet: true, grantedScopes: ALL_SCOPES });
 });
 afterAll(() => sb?.close());
 
@@ -18,7 +20,7 @@ test('keygen, paste the public JWK into the app, and test-module confirms the co
   expect(k.stdout).not.toMatch(/PRIVATE KEY/);
   // The admin's step in the Okta console: Add key → paste the JWK.
   sb.oauth.updateApp(sb.clientId, { publicJwks: [publicJwk] });
-  const env = { OKTA_URL: sb.url, OKTA_CLIENT_ID: sb.clientId, OKTA_PRIVATE_KEY_FILE: privateKeyFile, OKTA_KEY_ID: keyId, OKTA_SCOPES: SCOPES, OKTA_STATE_DIR: state };
+  const env = { OKTA_URL: sb.url, OKTA_CLIENT_ID: sb.clientId, OKTA_PRIVATE_KEY_FILE: privateKeyFile, OKTA_KEY_ID: keyId, OKTA_SCOPES: ALL_SCOPES.join(' '), OKTA_STATE_DIR: state };
   const t = await runCli(['test-module'], env);
   expect(t.code).toBe(0);
   expect(t.stdout).toMatch(/^ok\n/);

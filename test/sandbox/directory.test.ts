@@ -198,7 +198,8 @@ describe('roles', () => {
     let r = await get(sb, `/api/v1/users/${userId('alice@example.com')}/roles`);
     expect(r.body).toEqual([expect.objectContaining({ type: 'ORG_ADMIN', status: 'ACTIVE', assignmentType: 'USER', label: 'Organization Administrator' })]);
     r = await get(sb, `/api/v1/users/${userId('admin@example.com')}/roles`);
-    expect(r.body.map((x: Json) => x.type)).toEqual(['SUPER_ADMIN']);
+    // Directly, and through Security-Admins (security-model.ts seeds group roles).
+    expect(r.body.map((x: Json) => `${x.type}/${x.assignmentType}`)).toEqual(['SUPER_ADMIN/USER', 'SUPER_ADMIN/GROUP']);
     r = await get(sb, `/api/v1/users/${userId('carol@example.com')}/roles`);
     expect(r.body).toEqual([]);
   });

@@ -4,7 +4,7 @@ import { tableToMarkdown } from '../../integration/engine/results.js';
 
 describe('war-room completion', () => {
   test('command names, with or without !', () => {
-    expect(completer('!okta-get-us')[0]).toEqual(['!okta-get-user', '!okta-get-user-factors']);
+    expect(completer('!okta-get-us')[0]).toEqual(['!okta-get-user', '!okta-get-user-factors', '!okta-get-user-risk', '!okta-get-user-app-links']);
     expect(completer('okta-list-z')[0]).toEqual(['okta-list-zones']);
   });
   test('argument names of the command, not yet used ones', () => {
