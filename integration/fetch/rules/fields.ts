@@ -75,7 +75,10 @@ export interface FieldValues {
   readonly lower: readonly (string | undefined)[];
 }
 
+const NONE: FieldValues = Object.freeze({ raw: [], text: [], lower: [] });
+
 function valuesOf(raw: unknown[]): FieldValues {
+  if (!raw.length) return NONE;
   const text = raw.map(asText);
   return { raw, text, lower: text.map((t) => t?.toLowerCase()) };
 }
@@ -85,22 +88,35 @@ function valuesOf(raw: unknown[]): FieldValues {
  * event's text values (for keywords) are gathered on first use.
  */
 export class EventView {
-  private readonly fields = new Map<string, FieldValues>();
+  private fields: Map<string, FieldValues> | undefined;
   private leafValues: FieldValues | undefined;
+  private leafText: string | undefined;
 
   constructor(readonly event: OktaEvent) {}
 
   /** The values at `path`, or (null) every string, number and boolean anywhere in the event. */
   get(path: FieldPath | null): FieldValues {
     if (!path) return (this.leafValues ??= valuesOf(leaves(this.event)));
-    let v = this.fields.get(path.raw);
+    const fields = (this.fields ??= new Map());
+    let v = fields.get(path.raw);
     if (!v) {
       v = valuesOf(resolve(this.event, path));
-      this.fields.set(path.raw, v);
+      fields.set(path.raw, v);
     }
     return v;
   }
+
+  /**
+   * Every value of the event as one lower-case text, values separated by VALUE_SEPARATOR: a
+   * plain keyword is one substring search instead of one per value.
+   */
+  text(): string {
+    return (this.leafText ??= (this.leafValues?.text ?? leaves(this.event).map(asText)).join(VALUE_SEPARATOR).toLowerCase());
+  }
 }
+
+/** Separates values in EventView.text(): a keyword holding it is searched value by value instead. */
+export const VALUE_SEPARATOR = '\u0000';
 
 function leaves(event: OktaEvent): unknown[] {
   const out: unknown[] = [];

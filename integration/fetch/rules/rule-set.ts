@@ -137,10 +137,9 @@ export class RuleSet {
     const matched: CompiledRule[] = [];
     for (const r of this.rulesFor(type)) if (r.detection.match(view)) matched.push(r);
     if (!matched.length) return { matches: [], windows: [] };
-    const matches = matched
-      .filter((r) => r.info.standalone)
-      .map((r) => r.info)
-      .sort(bySeverity);
+    const matches: DetectionRule[] = [];
+    for (const r of matched) if (r.info.standalone) matches.push(r.info);
+    if (matches.length > 1) matches.sort(bySeverity);
     const windows: CorrelationWindow[] = [];
     const counted = new Set<string>();
     let key: string | undefined;

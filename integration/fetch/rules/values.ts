@@ -12,7 +12,7 @@
 import { BlockList, isIP } from 'node:net';
 import { RE2JS } from 're2js';
 import { showValue } from '../../errors.js';
-import { fieldPath, type EventView, type FieldPath, type FieldValues } from './fields.js';
+import { fieldPath, VALUE_SEPARATOR, type EventView, type FieldPath, type FieldValues } from './fields.js';
 import { RuleSyntaxError } from './rule-error.js';
 
 /** Tests one value (`text` is its text form, `lower` the same in lower case). */
@@ -33,6 +33,8 @@ const NOT_FOR_OKTA: Readonly<Record<string, string>> = {
 const STRING_FORMS = ['contains', 'startswith', 'endswith'] as const;
 const COMPARISONS = ['gt', 'gte', 'lt', 'lte'] as const;
 const RE_FLAGS = ['i', 'm', 's'] as const;
+/** Addresses remembered per `cidr` entry. */
+const CIDR_CACHE = 4096;
 const KNOWN = new Set<string>([...STRING_FORMS, ...COMPARISONS, ...RE_FLAGS, 'all', 're', 'cidr', 'exists', 'cased', 'fieldref']);
 
 /** Literal values an entry requires (for the System Log filter): exact values and prefixes, lower case. */
@@ -208,10 +210,18 @@ function cidrPatterns(values: readonly unknown[]): Pattern {
       throw new RuleSyntaxError("modifier 'cidr'", `${showValue(v)} is not a CIDR range (e.g. "192.0.2.0/24" or "2001:db8::/32")`);
     list.addSubnet(addr!, prefix, family === 6 ? 'ipv6' : 'ipv4');
   }
+  // BlockList.check builds a SocketAddress per call; the same few addresses recur in a log.
+  const seen = new Map<string, boolean>();
   return (text) => {
-    const t = text.trim();
-    const family = isIP(t);
-    return family !== 0 && list.check(t, family === 6 ? 'ipv6' : 'ipv4');
+    let hit = seen.get(text);
+    if (hit === undefined) {
+      const t = text.trim();
+      const family = isIP(t);
+      hit = family !== 0 && list.check(t, family === 6 ? 'ipv6' : 'ipv4');
+      if (seen.size >= CIDR_CACHE) seen.clear();
+      seen.set(text, hit);
+    }
+    return hit;
   };
 }
 
@@ -319,6 +329,13 @@ export function compileEntry(key: string, value: unknown): FieldTest {
       return (_t: string, lower: string, raw: unknown) => raw === v || lower === b;
     });
     if (literal && path) literals = { eq, sw };
+  }
+
+  // Plain keywords (no wildcard, no escape): one search in the event's joined text.
+  const plain = (v: unknown) => typeof v === 'number' || (typeof v === 'string' && !['*', '?', '\\', VALUE_SEPARATOR].some((c) => v.includes(c)));
+  if (!path && !mods.length && nonNull.every(plain)) {
+    const needles = nonNull.map((v) => String(v).toLowerCase());
+    return { field, modifiers: mods, literals: null, test: (view) => needles.some((n) => view.text().includes(n)) };
   }
 
   const one = (p: Pattern, values: FieldValues): boolean => {

@@ -168,6 +168,13 @@ describe('keywords', () => {
     expect(detects("keywords:\n  - 'New*NEGATIVE'\ncondition: keywords", alice)).toBe(true);
   });
 
+  test('a keyword never matches across two values, and numbers and booleans are values too', () => {
+    const e = oktaEvent({ displayMessage: 'first half', outcome: { result: 'second half' } });
+    expect(detects('keywords:\n  - half second\ncondition: keywords', e)).toBe(false);
+    expect(detects('keywords:\n  - 7018\ncondition: keywords', alice)).toBe(true);
+    expect(detects("keywords:\n  - 'false'\ncondition: keywords", alice)).toBe(true);
+  });
+
   test('a map entry without a field name is a keyword with modifiers', () => {
     expect(detects("kw:\n  '|all': [alice, austin]\ncondition: kw", alice)).toBe(true);
     expect(detects("kw:\n  '|all': [alice, berlin]\ncondition: kw", alice)).toBe(false);
