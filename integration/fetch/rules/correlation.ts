@@ -162,7 +162,7 @@ type Entry = [number, string, string | null];
 interface Group {
   /** Sorted by time, then uuid. value_count keeps one entry per value (its latest). */
   e: Entry[];
-  /** Summaries of the events in `e` that a window would carry, by uuid. */
+  /** Summaries of events in `e` (restored, or made when saved), by uuid; the newest only. */
   s: Record<string, EventSummary>;
   /** A window fired; events published before this time add to nothing. */
   until?: number;
@@ -188,6 +188,14 @@ export interface WindowStateJSON {
 export class WindowState {
   /** @internal */ readonly rules = new Map<string, RuleWindows>();
   /** @internal */ watermark = -Infinity;
+  /** @internal Events counted since the last save, by group: summarised only when a window or a save needs them. */
+  readonly pending = new WeakMap<Group, Map<string, OktaEvent>>();
+
+  /** @internal The summary of a counted event. */
+  summary(g: Group, entry: Entry): EventSummary {
+    const raw = this.pending.get(g)?.get(entry[1]);
+    return g.s[entry[1]] ?? (raw ? summarize(raw, entry[1]) : { uuid: entry[1], published: new Date(entry[0]).toISOString(), eventType: '' });
+  }
 
   /** Groups held, over all rules. */
   get groups(): number {
@@ -201,7 +209,14 @@ export class WindowState {
     const rules: WindowStateJSON['rules'] = {};
     for (const [id, r] of this.rules) {
       const groups: Record<string, Group> = {};
-      for (const [k, g] of r.groups) groups[k] = g;
+      for (const [k, g] of r.groups) {
+        // Summaries of the newest events only: a window carries at most MAX_WINDOW_EVENTS.
+        const s: Record<string, EventSummary> = {};
+        for (const entry of g.e.slice(-MAX_WINDOW_EVENTS)) s[entry[1]] = this.summary(g, entry);
+        g.s = s;
+        this.pending.delete(g);
+        groups[k] = g;
+      }
       rules[id] = { fp: r.fp, groups };
     }
     return { version: 1, watermark: Number.isFinite(this.watermark) ? this.watermark : null, rules };
@@ -362,33 +377,34 @@ export function countEvent(c: CompiledCorrelation, state: WindowState, view: Eve
   // Inside a window that already fired: part of that burst.
   if (g.until !== undefined && t < g.until) return null;
   if (g.e.some((x) => x[1] === uuid)) return null;
+  let pending = state.pending.get(g);
+  if (!pending) state.pending.set(g, (pending = new Map()));
+  const forget = (id: string) => {
+    delete g!.s[id];
+    pending!.delete(id);
+  };
 
   if (value !== null) {
     // One entry per value, the latest: enough to count distinct values in any later window.
     const same = g.e.findIndex((x) => x[2] === value);
     if (same >= 0) {
       if (g.e[same]![0] > t) return null;
-      delete g.s[g.e[same]![1]];
+      forget(g.e[same]![1]);
       g.e.splice(same, 1);
     }
   }
   sortedInsert(g.e, [t, uuid, value]);
-  g.s[uuid] = summarize(view.event, uuid);
+  pending.set(uuid, view.event);
 
   // Forget what no window can use: older than the newest event by more than span + lateness.
   const horizon = g.last - c.rule.timespanMs - ALLOWED_LATENESS_MS;
-  while (g.e.length && (g.e[0]![0] < horizon || g.e.length > MAX_ENTRIES)) delete g.s[g.e.shift()![1]];
+  while (g.e.length && (g.e[0]![0] < horizon || g.e.length > MAX_ENTRIES)) forget(g.e.shift()![1]);
   if (!g.e.some((x) => x[1] === uuid)) return null;
 
   // Windows that hold this event end at it or at a later event less than a span after it.
   let win: Entry[] | null = null;
   for (let j = g.e.findIndex((x) => x[1] === uuid); j < g.e.length && g.e[j]![0] < t + c.rule.timespanMs && !win; j++) win = windowEndingAt(c, g.e, j);
-  if (!win) {
-    // Keep summaries for the newest events only: a window carries at most MAX_WINDOW_EVENTS.
-    const keep = new Set(g.e.slice(-MAX_WINDOW_EVENTS).map((x) => x[1]));
-    for (const id of Object.keys(g.s)) if (!keep.has(id)) delete g.s[id];
-    return null;
-  }
+  if (!win) return null;
 
   const start = win[0]![0];
   const carried = win.slice(-MAX_WINDOW_EVENTS);
@@ -401,16 +417,14 @@ export function countEvent(c: CompiledCorrelation, state: WindowState, view: Eve
     ...(c.rule.type === 'value_count' ? { values: [...new Set(win.map((x) => x[2]!))].slice(0, MAX_WINDOW_EVENTS) } : {}),
     start: new Date(start).toISOString(),
     end: new Date(start + c.rule.timespanMs).toISOString(),
-    trigger: g.s[uuid]!,
-    events: carried.map((x) => g!.s[x[1]] ?? { uuid: x[1], published: new Date(x[0]).toISOString(), eventType: '' }),
+    trigger: state.summary(g, [t, uuid, value]),
+    events: carried.map((x) => state.summary(g!, x)),
     eventIds: win.map((x) => x[1]),
     id: `sigma:${c.rule.id}:${createHash('sha256').update(`${key}\n${win[0]![1]}`).digest('hex').slice(0, 16)}`,
   };
   // The window stays open until first event + span; what is after it stays counted.
   g.until = start + c.rule.timespanMs;
-  const after = g.e.filter((x) => x[0] >= g!.until!);
-  const keep = new Set(after.map((x) => x[1]));
-  for (const id of Object.keys(g.s)) if (!keep.has(id)) delete g.s[id];
-  g.e = after;
+  for (const x of g.e) if (x[0] < g.until) forget(x[1]);
+  g.e = g.e.filter((x) => x[0] >= g!.until!);
   return fired;
 }

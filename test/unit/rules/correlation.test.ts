@@ -240,6 +240,8 @@ describe('state across cycles and restarts', () => {
         expect(notes).toEqual([]);
         const after = feed(rs, state, events.slice(cut));
         expect([...before, ...after].map((w) => w.id)).toEqual(whole);
+        // The events a window carries keep their summaries across the restart.
+        for (const w of [...before, ...after]) for (const e of w.events) expect(e.eventType).not.toBe('');
       }),
       { numRuns: 300 },
     );
