@@ -25,6 +25,7 @@ export type { LogEvent } from './log-store.js';
 export { StoredEvent } from './log-store.js';
 export type { PushOutcome, SandboxUser, SandboxGroup, SandboxApp, SandboxZone, SandboxFactor, SandboxRole, UserStatus } from './model.js';
 export type { RateLimitConfig } from './rate-limit.js';
+export { SCENARIOS, type ScenarioName, type ScenarioOptions } from './scenarios.js';
 export { BUCKETS } from './rate-limit.js';
 export type { SandboxStats } from './server.js';
 export type { SandboxSecurity, SandboxApiToken, SandboxIdp, SandboxDevice, SandboxGrant, SandboxOAuthClient, SandboxPolicy, SandboxPolicyRule, SandboxUserRisk } from './security-model.js';

@@ -9,6 +9,7 @@ import { Rng } from './random.js';
 import { LogStore, type LogEvent, type StoredEvent } from './log-store.js';
 import { notFound, oktaError, validationFailed } from './errors.js';
 import { RateLimiter, type RateLimitConfig } from './rate-limit.js';
+import { scenarioEvents, type ScenarioName, type ScenarioOptions } from './scenarios.js';
 import { SandboxSecurity } from './security-model.js';
 import { appAssignment, seedDirectory, userDisplayName } from './seed-directory.js';
 import {
@@ -172,6 +173,18 @@ export class SandboxOrg {
       out.push(ev);
     }
     return out;
+  }
+
+  /**
+   * Appends the System Log events of a scenario (sandbox/scenarios.ts), persisted now: what an
+   * attack or an admin action leaves in the log, for the detection rules to find. Deterministic
+   * for the same seed, log length and options.
+   */
+  appendScenario(name: ScenarioName, opts: ScenarioOptions = {}): LogEvent[] {
+    const now = this.now();
+    const events = scenarioEvents(name, this, now, opts, this.logs.size);
+    for (const ev of events) this.logs.append(ev, now);
+    return events;
   }
 
   /** Adds a user directly (no event); fills what is missing. */

@@ -8,6 +8,7 @@ import { Rng } from './random.js';
 import type { LogEvent } from './log-store.js';
 import type { SandboxApp, SandboxGroup, SandboxUser } from './model.js';
 import { userDisplayName } from './seed-directory.js';
+import { signInDebugData } from './sign-in-risk.js';
 
 type Severity = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -380,7 +381,7 @@ export function seedLogEvents(seed: number, count: number, now: number, ctx: Log
     let ev: LogEvent;
     switch (kind) {
       case 'session.start.ok':
-        ev = buildEvent({ uuid, publishedMs, transactionId: txId, authenticationContext, eventType: 'user.session.start', actor, client, requestUri: '/idp/idx/identify', targets: null });
+        ev = buildEvent({ uuid, publishedMs, transactionId: txId, authenticationContext, eventType: 'user.session.start', actor, client, requestUri: '/idp/idx/identify', targets: null, debugData: signInDebugData(true) });
         break;
       case 'session.start.fail': {
         const attacker = rng.bool(0.4);
@@ -396,6 +397,7 @@ export function seedLogEvents(seed: number, count: number, now: number, ctx: Log
           severity: 'WARN',
           legacyEventType: 'core.user_auth.login_failed',
           requestUri: '/idp/idx/challenge/answer',
+          debugData: signInDebugData(!attacker),
         });
         break;
       }
@@ -411,10 +413,10 @@ export function seedLogEvents(seed: number, count: number, now: number, ctx: Log
         ev = buildEvent({ uuid, publishedMs, transactionId: txId, authenticationContext, eventType: 'user.session.end', actor, client, requestUri: '/login/signout' });
         break;
       case 'policy.allow':
-        ev = buildEvent({ uuid, publishedMs, transactionId: txId, authenticationContext, eventType: 'policy.evaluate_sign_on', actor, client, outcome: { result: 'ALLOW', reason: 'Sign-on policy evaluation resulted in ALLOW' }, targets: [{ id: 'rul1a2b3c4d5e6f7g8h9', type: 'Rule', alternateId: 'unknown', displayName: 'Default Rule', detailEntry: null }] });
+        ev = buildEvent({ uuid, publishedMs, transactionId: txId, authenticationContext, eventType: 'policy.evaluate_sign_on', actor, client, outcome: { result: 'ALLOW', reason: 'Sign-on policy evaluation resulted in ALLOW' }, targets: [{ id: 'rul1a2b3c4d5e6f7g8h9', type: 'Rule', alternateId: 'unknown', displayName: 'Default Rule', detailEntry: null }], debugData: signInDebugData(true) });
         break;
       case 'policy.deny':
-        ev = buildEvent({ uuid, publishedMs, transactionId: txId, authenticationContext, eventType: 'policy.evaluate_sign_on', actor, client: rng.pick(badClients), outcome: { result: 'DENY', reason: 'Sign-on policy evaluation resulted in DENY' }, targets: [{ id: 'rul9z8y7x6w5v4u3t2s1', type: 'Rule', alternateId: 'unknown', displayName: 'Block blocklisted zones', detailEntry: null }] });
+        ev = buildEvent({ uuid, publishedMs, transactionId: txId, authenticationContext, eventType: 'policy.evaluate_sign_on', actor, client: rng.pick(badClients), outcome: { result: 'DENY', reason: 'Sign-on policy evaluation resulted in DENY' }, targets: [{ id: 'rul9z8y7x6w5v4u3t2s1', type: 'Rule', alternateId: 'unknown', displayName: 'Block blocklisted zones', detailEntry: null }], debugData: signInDebugData(false) });
         break;
       case 'push.sent':
         ev = buildEvent({ uuid, publishedMs, transactionId: txId, authenticationContext, eventType: 'system.push.send_factor_verify_push', actor, client, targets: [targets.get(user.id)!] });
