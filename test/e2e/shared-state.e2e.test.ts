@@ -12,13 +12,13 @@
  * - two engines on two state URLs never mix.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { childEnv } from '../child-env.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { BIN, runCli, tempStateDir } from './helpers.js';
+import { BIN, recordedStatuses, runCli, tempStateDir } from './helpers.js';
 
 const STATE_KEY = 'c'.repeat(64);
 const dir = mkdtempSync(path.join(tmpdir(), 'okta-soar-shared-e2e-'));
@@ -102,6 +102,20 @@ function redisEnv(url = redis.url): Record<string, string> {
   return { OKTA_STATE_URL: url, OKTA_STATE_KEY: STATE_KEY };
 }
 
+/** A --follow fetcher of every event of the last hour, a cycle a second, on Redis database `db`. */
+function followEnv(sb: Sandbox, db: number, extra: Record<string, string>): Record<string, string> {
+  return {
+    OKTA_URL: sb.url,
+    OKTA_API_TOKEN: sb.apiToken,
+    OKTA_STATE_DIR: tempStateDir(),
+    OKTA_FETCH_FILTER: 'uuid pr',
+    OKTA_FIRST_FETCH: '1 hour',
+    OKTA_FETCH_INTERVAL: '1',
+    ...redisEnv(`${redis.url}/${db}`),
+    ...extra,
+  };
+}
+
 describe('one rate budget for every process sharing a state', () => {
   const since = () => new Date(Date.now() - 8 * 86_400_000).toISOString();
 
@@ -113,12 +127,7 @@ describe('one rate budget for every process sharing a state', () => {
       const s = since();
       // Four processes started together, each reading 1500 events: two requests each, eight through 3 per 2 s.
       const runs = await Promise.all(Array.from({ length: 4 }, () => runCli(['run', 'okta-get-logs', 'limit=1500', `since=${s}`, '--json'], env, { timeoutMs: 90_000 })));
-      const statuses = readFileSync(recordFile, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as { path: string; status: number })
-        .filter((r) => r.path === '/api/v1/logs')
-        .map((r) => r.status);
+      const statuses = recordedStatuses(recordFile, '/api/v1/logs');
       const counts = runs.map((r) => {
         const e = JSON.parse(r.stdout || '[]') as Array<{ Contents: unknown[] }>;
         return Array.isArray(e[0]?.Contents) ? e[0]!.Contents.length : -1;
@@ -145,17 +154,7 @@ describe('fetch leases on Redis', () => {
   test('kill -9 the fetcher holding the lease: the other takes over, and between them every event is printed, repeats only from the killed one’s last batch', async () => {
     const sb = await startSandbox({ logEvents: 0, users: 20, quiet: true });
     try {
-      const env = {
-        OKTA_URL: sb.url,
-        OKTA_API_TOKEN: sb.apiToken,
-        OKTA_STATE_DIR: tempStateDir(),
-        OKTA_FETCH_FILTER: 'uuid pr',
-        OKTA_FIRST_FETCH: '1 hour',
-        OKTA_MAX_FETCH: '20',
-        OKTA_FETCH_INTERVAL: '1',
-        OKTA_FETCH_LEASE_SECONDS: '5',
-        ...redisEnv(`${redis.url}/3`),
-      };
+      const env = followEnv(sb, 3, { OKTA_MAX_FETCH: '20', OKTA_FETCH_LEASE_SECONDS: '5' });
       const appended: string[] = [];
       const add = (n: number) => appended.push(...sb.org.appendEvents(Array.from({ length: n }, () => ({ eventType: 'user.account.lock' }))).map((e) => e.uuid));
       add(30);
@@ -193,16 +192,7 @@ describe('fetch leases on Redis', () => {
   test('Redis restarted in the middle of a --follow fetch: that cycle fails cleanly, the next continues, nothing is lost', async () => {
     const sb = await startSandbox({ logEvents: 0, users: 20, quiet: true, latencyMs: 150 });
     try {
-      const env = {
-        OKTA_URL: sb.url,
-        OKTA_API_TOKEN: sb.apiToken,
-        OKTA_STATE_DIR: tempStateDir(),
-        OKTA_FETCH_FILTER: 'uuid pr',
-        OKTA_FIRST_FETCH: '1 hour',
-        OKTA_MAX_FETCH: '10',
-        OKTA_FETCH_INTERVAL: '1',
-        ...redisEnv(`${redis.url}/4`),
-      };
+      const env = followEnv(sb, 4, { OKTA_MAX_FETCH: '10' });
       const appended = sb.org.appendEvents(Array.from({ length: 200 }, () => ({ eventType: 'user.account.lock' }))).map((e) => e.uuid);
       const f = new Follower(env);
       followers.push(f);
