@@ -21,6 +21,7 @@ import type { ClientResult } from './clients/common.js';
 import { renderChart, renderMarkdown, type BenchResults, type Row, type Series } from './report.js';
 import type { FromServer, ServerFacts, ServerStats, ToServer } from './server.js';
 import type { SandboxOptions } from '../sandbox/index.js';
+import { sharedStateBenchmarks } from './shared-state.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url)); // dist/bench
 const ROOT = path.resolve(HERE, '..', '..');
@@ -30,6 +31,7 @@ const client = (f: string) => path.join(HERE, 'clients', f);
 const RESULTS = path.join(ROOT, 'bench', 'results');
 
 const quick = process.argv.includes('--quick');
+const sharedOnly = process.argv.includes('--shared-only');
 const envInt = (name: string, full: number, small: number) => {
   const v = process.env[name];
   return v && /^\d+$/.test(v) ? Number(v) : quick ? small : full;
@@ -298,6 +300,9 @@ async function main(): Promise<void> {
     };
     checkManifest('at the start');
     log(`sizes ${JSON.stringify(SIZES)}${quick ? ' (--quick)' : ''}; ${cpus().length} CPUs, load ${load0.map((l) => l.toFixed(1)).join(' ')}`);
+    // `--shared-only`: only the shared-state benchmarks (issue 18), for a quick look at them.
+    classic: {
+    if (sharedOnly) break classic;
     log(`starting the sandbox (${SIZES.users} users, ${SIZES.events} System Log events, seed ${SIZES.seed}) in its own process…`);
     const big = await Server.start({ seed: SIZES.seed, users: SIZES.users, logEvents: SIZES.events });
     servers.push(big);
@@ -642,6 +647,15 @@ async function main(): Promise<void> {
       },
     });
 
+    }
+
+    // ---- Shared state (issue 18): a crowd through one budget, its cost, 200 instances
+    await sharedStateBenchmarks(
+      { cli: CLI, client, tmpRoot, quick, startServer: (o) => Server.start(o), measure: (sv, script, args, o) => measure(sv as Server, script, args, o), series, log },
+      rows,
+      notes,
+    );
+
     checkManifest('at the end');
     for (const r of rows) if (r.met === false && WHY[r.id]) r.note = WHY[r.id];
     notes.push(
@@ -664,10 +678,12 @@ async function main(): Promise<void> {
       notes,
     };
     mkdirSync(RESULTS, { recursive: true });
-    writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
-    writeFileSync(path.join(RESULTS, 'latest.md'), renderMarkdown(results));
-    writeFileSync(path.join(RESULTS, 'chart.svg'), renderChart(results));
-    log(`done in ${elapsed()}: bench/results/latest.md, latest.json, chart.svg`);
+    // A --shared-only run leaves the full run's results alone.
+    const name = sharedOnly ? 'shared-state' : 'latest';
+    writeFileSync(path.join(RESULTS, `${name}.json`), JSON.stringify(results, null, 2) + '\n');
+    writeFileSync(path.join(RESULTS, `${name}.md`), renderMarkdown(results));
+    if (!sharedOnly) writeFileSync(path.join(RESULTS, 'chart.svg'), renderChart(results));
+    log(`done in ${elapsed()}: bench/results/${name}.md, ${name}.json${sharedOnly ? '' : ', chart.svg'}`);
     process.stdout.write(renderMarkdown(results));
   } finally {
     for (const s of servers) await s.close().catch(() => undefined);

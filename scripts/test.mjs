@@ -6,6 +6,23 @@
 import { spawnSync } from 'node:child_process';
 
 const args = process.argv.slice(2);
+
+// Debian packages the tests need: installed when missing (as root), or a stop at once naming them.
+const NEEDED = [{ bin: 'redis-server', pkg: 'redis-server' }];
+const missing = NEEDED.filter(({ bin }) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status !== 0);
+if (missing.length) {
+  const pkgs = missing.map((m) => m.pkg);
+  if (process.getuid?.() !== 0) {
+    console.error(`test: the tests need Debian's ${pkgs.join(', ')}: run apt-get install -y ${pkgs.join(' ')} as root (or npm test as root installs it)`);
+    process.exit(1);
+  }
+  console.error(`test: installing ${pkgs.join(', ')} (apt-get)`);
+  const apt = (argv) => spawnSync('apt-get', argv, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status;
+  if (apt(['update', '-qq']) !== 0 || apt(['install', '-y', '-qq', ...pkgs]) !== 0) {
+    console.error(`test: apt-get could not install ${pkgs.join(', ')}; install it by hand: apt-get install -y ${pkgs.join(' ')}`);
+    process.exit(1);
+  }
+}
 const env = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--experimental-vm-modules'].filter(Boolean).join(' ') };
 const run = (cmd, argv, opts = {}) => spawnSync(cmd, argv, { stdio: 'inherit', env, ...opts }).status ?? 1;
 

@@ -136,6 +136,19 @@ export class NetworkError extends SoarError {
   }
 }
 
+/**
+ * The state store (a directory, or Redis) could not be used: unreachable, refused, lost, or a
+ * value it holds cannot be read with the configured key. The message names the store without
+ * credentials.
+ */
+export class StateError extends SoarError {
+  readonly code = 'ERR_STATE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StateError';
+  }
+}
+
 /** A request was refused locally for safety (foreign origin, redirect, bad polling URL). */
 export class SecurityError extends SoarError {
   readonly code = 'ERR_SECURITY';

@@ -10,6 +10,9 @@ import type { Transport } from '../okta/types.js';
 import { holdSecrets, redact } from '../base/redact.js';
 import { errorEntry, resultEntry, tableToMarkdown, type CommandResult } from './results.js';
 import type { StateStore } from '../state/store.js';
+import { namespacedStore } from '../state/namespace.js';
+import { processStore } from '../state/process-store.js';
+import { pickInstance, type Instances } from './instances.js';
 import { checkScopes } from './scopes.js';
 import type { Entry, Params } from './types.js';
 
@@ -26,6 +29,21 @@ export interface RunOptions {
   debug?: (line: string) => void;
   /** Reuse clients (rate budgets, connections) across calls: serve mode. */
   clients?: ClientPool;
+  /**
+   * Several orgs (an OKTA_INSTANCES_FILE, loadInstances): the `using` argument picks one, whose
+   * parameters go over `params` and whose state is its own part of `state` (contract §8).
+   */
+  instances?: Instances;
+}
+
+/**
+ * The parameters and state of one call: with instances, those of the instance `using` names
+ * (or the only one); otherwise the call's own.
+ */
+export function forInstance(params: Params, using: unknown, opts: { state?: StateStore; instances?: Instances }): { params: Params; state?: StateStore; instance?: string } {
+  if (!opts.instances) return { params, ...(opts.state ? { state: opts.state } : {}) };
+  const inst = pickInstance(opts.instances, using);
+  return { params: inst.params, state: namespacedStore(opts.state ?? processStore, inst.name), instance: inst.name };
 }
 
 export interface DispatchOutcome {
@@ -99,9 +117,10 @@ async function dispatch(handlers: HandlerTable, name: string, rawArgs: Record<st
     const args = prepareArgs(manifestCmd, rawArgs, opts.positional);
     const dryRun = args[DRY_RUN_ARG] === true;
     delete args[DRY_RUN_ARG];
-    const cfg = resolveConfig(params);
+    const picked = forInstance(params, rawArgs && typeof rawArgs === 'object' ? rawArgs.using : undefined, opts);
+    const cfg = resolveConfig(picked.params);
     if (cfg.authMethod === 'oauth') checkScopes(manifestCmd.name, manifestCmd.scopes, cfg.scopes);
-    const call = await clientForCall(cfg, { ...opts, clock });
+    const call = await clientForCall(cfg, { ...opts, state: picked.state, clock });
     done = call.done;
     const { built } = call;
     const scope = new CallScope(built.client, dryRun);

@@ -7,7 +7,12 @@ import type { Entry, Params } from '../engine/types.js';
 
 export type { RunOptions, DispatchOutcome, Dispatch } from '../engine/dispatcher.js';
 export type { Entry, Params, Args } from '../engine/types.js';
-export { MemoryStore, FileStore, type StateStore } from '../state/store.js';
+export { MemoryStore, FileStore, type StateStore, type StateUpdate, type StateScope } from '../state/store.js';
+export { RedisStore } from '../state/redis-store.js';
+export { StateCipher } from '../state/state-key.js';
+export { openStateStore } from '../state/open-store.js';
+export { namespacedStore } from '../state/namespace.js';
+export { loadInstances, pickInstance, type Instances, type Instance } from '../engine/instances.js';
 export { systemClock, ManualClock, type Clock } from '../base/clock.js';
 export * from '../base/errors.js';
 export { fetchIncidents, DEFAULT_FETCH_FILTER, type FetchOptions, type FetchResult, type FetchLastRun, type Incident } from '../fetch/index.js';

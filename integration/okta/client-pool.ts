@@ -16,7 +16,8 @@ export class ClientPool {
 
   get(cfg: OktaConfig, deps: ClientDeps): Promise<BuiltClient> {
     const { params: _params, ...rest } = cfg;
-    const key = createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+    // The state is part of the key: two instances with the same org and credentials keep their own budgets and tokens.
+    const key = createHash('sha256').update(JSON.stringify(rest)).update(`\n${deps.state.location}`).digest('hex');
     let c = this.clients.get(key);
     if (!c) {
       c = buildClient(cfg, deps);

@@ -74,7 +74,15 @@ export class OktaHttpClient implements OktaClient {
   constructor(private opts: ClientOptions & { maxConcurrency?: number; random?: () => number }) {
     this.origin = opts.origin;
     this.random = opts.random ?? Math.random;
-    this.budget = new RateBudget(opts.clock, opts.maxApiCapacity, this.random);
+    this.budget = new RateBudget({
+      clock: opts.clock,
+      capacityPct: opts.maxApiCapacity,
+      random: this.random,
+      state: opts.state,
+      origin: opts.origin,
+      // A reservation whose answer never comes (its process was killed) stops counting after this.
+      holdMs: opts.timeoutMs + 30_000,
+    });
     this.sem = new Semaphore(opts.maxConcurrency ?? 8);
   }
 
@@ -131,7 +139,7 @@ export class OktaHttpClient implements OktaClient {
     for (;;) {
       const slot = await this.budget.acquire(key, maxWaitMs - rateWaited, (ms) => this.waitNote(`the rate limit for ${key} is used up for this window`, ms), signal);
       if (slot.abandoned || signal?.aborted) {
-        if (!slot.abandoned && !slot.refused) this.budget.release(key);
+        if (slot.ticket) await this.budget.record(key, slot.ticket);
         throw new NetworkError(`${label}: abandoned, the caller no longer wants the answer`, 'ERR_CANCELED');
       }
       if (slot.refused) throw this.rateLimitError(key, slot.refused.reset, slot.refused.resetAt, true);
@@ -156,7 +164,7 @@ export class OktaHttpClient implements OktaClient {
           return this.opts.transport({ method, url: u.toString(), headers, data, timeoutMs, ...(signal ? { signal } : {}) });
         });
       } catch (e) {
-        this.budget.release(key);
+        await this.budget.record(key, slot.ticket);
         // A failed token request (network, or Okta's 5xx) means the API request never left: safe to repeat.
         const tokenOutage = at.phase === 'auth' && e instanceof AuthError && (e.status ?? 0) >= 500;
         if ((!(e instanceof NetworkError) && !tokenOutage) || signal?.aborted) throw e;
@@ -172,8 +180,7 @@ export class OktaHttpClient implements OktaClient {
         await clock.sleep(wait, signal);
         continue;
       }
-      this.budget.update(key, res.headers);
-      this.budget.release(key);
+      await this.budget.record(key, slot.ticket, res.headers);
       this.opts.debug?.(redactString(`${method} ${u.pathname}${u.search} -> ${res.status} (${clock.now() - started} ms)`));
 
       if (res.status >= 200 && res.status < 300) {

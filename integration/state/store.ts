@@ -8,32 +8,66 @@ import type * as Lockfile from 'proper-lockfile';
 import { ConfigError } from '../base/errors.js';
 
 /**
- * Where the integration keeps what must outlive a call: cached tokens, the DPoP key,
- * the DPoP nonce, fetch-incidents lastRun. Keys are short names ("token-<hash>", "dpop-key").
+ * Who else sees a store's values: this process only (memory), every process of this machine
+ * (a directory), or every process of every host that names it (Redis).
+ */
+export type StateScope = 'process' | 'host' | 'network';
+
+/**
+ * What an `update` step decides: the new value (`null` deletes the key, `undefined` leaves it as
+ * it was) and what the caller gets back.
+ */
+export interface StateUpdate<T> {
+  value?: string | null;
+  result: T;
+}
+
+/**
+ * Where the integration keeps what must outlive a call: cached tokens, the DPoP key, the DPoP
+ * nonce, rate-limit budgets, fetch-incidents state and leases. Keys are short names
+ * ("token-<hash>", "dpop-key", "rate-<hash>"): letters, digits, `.`, `_` and `-`, at most 128.
+ *
+ * Three stores implement it: MemoryStore (the library's default), FileStore (one machine:
+ * `OKTA_STATE_DIR`) and RedisStore (many hosts: `OKTA_STATE_URL`). Everything shared between
+ * processes goes through these five operations; nothing reads the store's files or keys directly.
  */
 export interface StateStore {
   get(key: string): Promise<string | undefined>;
-  /** Atomic: readers see the old value or the new one, never a torn file. */
+  /** Atomic: readers see the old value or the new one, never a torn one. */
   set(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
   /**
-   * Runs `fn` while holding a named lock shared by every process using this store.
-   * A lock whose holder was killed is taken over once it goes stale.
+   * One atomic read-modify-write of `key`: `fn` gets the current value (undefined when absent)
+   * and returns the new one and a result. No other writer of `key` (through `set`, `delete` or
+   * `update`, in any process sharing the store) comes between the read and the write.
+   * `fn` must be synchronous and pure: a store may call it more than once (Redis re-runs it when
+   * another process wrote the key in between) and keeps only the last call's outcome.
+   */
+  update<T>(key: string, fn: (current: string | undefined) => StateUpdate<T>): Promise<T>;
+  /**
+   * Runs `fn` while holding a named lock shared by every process using this store: for work
+   * that spans several keys or waits on the network (minting a token). A lock whose holder
+   * was killed is taken over once it goes stale.
    */
   withLock<T>(name: string, fn: () => Promise<T>, opts?: { waitMs?: number }): Promise<T>;
-  /** Human-readable location for messages ("memory" or a directory). */
+  /** Human-readable location for messages ("memory", a directory, or redis://host:port/db without credentials). */
   readonly location: string;
+  /** Who else sees the values (see StateScope). */
+  readonly scope: StateScope;
+  /** Lets go of connections (Redis); the store is not used afterwards. */
+  close?(): Promise<void>;
 }
 
 const KEY_RE = /^[A-Za-z0-9._-]{1,128}$/;
 
-function checkKey(key: string): void {
+export function checkKey(key: string): void {
   if (!KEY_RE.test(key) || key.startsWith('.')) throw new Error(`invalid state key: ${key}`);
 }
 
 /** The library's default store: nothing touches the disk. */
 export class MemoryStore implements StateStore {
   readonly location = 'memory';
+  readonly scope = 'process' as const;
   private data = new Map<string, string>();
   private locks = new Map<string, Promise<unknown>>();
 
@@ -48,6 +82,14 @@ export class MemoryStore implements StateStore {
   async delete(key: string) {
     checkKey(key);
     this.data.delete(key);
+  }
+  async update<T>(key: string, fn: (current: string | undefined) => StateUpdate<T>): Promise<T> {
+    checkKey(key);
+    // One synchronous step: nothing else runs between the read and the write.
+    const u = fn(this.data.get(key));
+    if (u.value === null) this.data.delete(key);
+    else if (u.value !== undefined) this.data.set(key, u.value);
+    return u.result;
   }
   async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
     checkKey(name);
@@ -87,6 +129,7 @@ export async function writeNewPrivateFile(file: string, text: string): Promise<v
  * go stale (and are taken over) when their holder stops refreshing them.
  */
 export class FileStore implements StateStore {
+  readonly scope = 'host' as const;
   private ready?: Promise<void>;
   private trusted?: Promise<boolean>;
   constructor(readonly dir: string) {}
@@ -164,6 +207,17 @@ export class FileStore implements StateStore {
 
   async delete(key: string): Promise<void> {
     await fs.rm(this.file(key), { force: true });
+  }
+
+  /** Under the key's own lock file: read, decide, write (atomically renamed into place). */
+  async update<T>(key: string, fn: (current: string | undefined) => StateUpdate<T>): Promise<T> {
+    checkKey(key);
+    return this.withLock(`${key}.u`, async () => {
+      const u = fn(await this.get(key));
+      if (u.value === null) await this.delete(key);
+      else if (u.value !== undefined) await this.set(key, u.value);
+      return u.result;
+    });
   }
 
   async withLock<T>(name: string, fn: () => Promise<T>, opts: { waitMs?: number } = {}): Promise<T> {

@@ -153,7 +153,7 @@ describe('the real CLI, killed at random points (SIGKILL), run after run', () =>
     const rand = rng(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
     const stateDir = tempStateDir();
-    const stateFile = path.join(stateDir, fetchStateKeys(sb.url).lastRun);
+    const stateFile = path.join(stateDir, fetchStateKeys(sb.url).record);
     const env = { OKTA_URL: sb.url, OKTA_API_TOKEN: sb.apiToken, OKTA_STATE_DIR: stateDir };
     const types = DEFAULT_EVENT_TYPES.filter((t) => !t.outcome).map((t) => t.eventType);
     const appended: string[] = [];
@@ -186,7 +186,7 @@ describe('the real CLI, killed at random points (SIGKILL), run after run', () =>
     const account = (r: Run) => {
       stats.runs++;
       const doc = printed(r.stdout);
-      const committed = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as FetchLastRun) : undefined;
+      const committed = existsSync(stateFile) ? ((JSON.parse(readFileSync(stateFile, 'utf8')) as { lastRun?: FetchLastRun }).lastRun) : undefined;
       const isCommitted = !!doc && JSON.stringify(committed) === JSON.stringify(doc.lastRun);
       if (r.signal === 'SIGKILL') {
         stats.killed++;
@@ -284,11 +284,11 @@ describe('the CLI: lock and --follow', () => {
 
       const second = await runFetch(env);
       expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(/another fetch-incidents is running for http:\/\/127\.0\.0\.1:\d+/);
+      expect(second.stderr).toMatch(/another fetch-incidents \(.*pid \d+\) holds the fetch of http:\/\/127\.0\.0\.1:\d+/);
 
       child.kill('SIGTERM');
       expect(await closed).toBe(0);
-      const committed = JSON.parse(readFileSync(path.join(stateDir, fetchStateKeys(sb.url).lastRun), 'utf8')) as FetchLastRun;
+      const committed = (JSON.parse(readFileSync(path.join(stateDir, fetchStateKeys(sb.url).record), 'utf8')) as { lastRun: FetchLastRun }).lastRun;
       expect(committed).toEqual(lines[lines.length - 1]!.lastRun);
       // The lock is free again.
       const after = await runFetch(env);

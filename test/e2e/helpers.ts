@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,3 +61,13 @@ export function sandboxParams(sb: Sandbox, mode: AuthMode, extra: Record<string,
 /** The scopes the end-to-end tests request: the setup guide's eleven, and roles (the sandbox grants what is asked). */
 export const SCOPE_LIST: string[] = [...DEFAULT_SCOPES, 'okta.roles.read'];
 export const SCOPES = SCOPE_LIST.join(' ');
+
+/** The statuses the sandbox answered on `route`, in order, from its exchange record (`recordFile`). */
+export function recordedStatuses(recordFile: string, route: string): number[] {
+  return readFileSync(recordFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { path: string; status: number })
+    .filter((r) => r.path === route)
+    .map((r) => r.status);
+}

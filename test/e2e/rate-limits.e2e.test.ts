@@ -4,11 +4,12 @@
  * answering 503. Real time, the sandbox org on loopback, `okta-get-logs limit=5000` through
  * dispatch(); the 429s and 503s are counted by the server (its exchange record), not the client.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dispatch } from '../../entry/index.js';
 import { MemoryStore } from '../../integration/state/store.js';
+import { recordedStatuses } from './helpers.js';
 import { SANDBOX_API_TOKEN, startSandbox, type Sandbox, type SandboxFaults } from '../../sandbox/index.js';
 
 const EVENTS = 5000;
@@ -36,12 +37,7 @@ async function readLogsThroughLimit(name: string, faults: SandboxFaults): Promis
     const { entries, exitCode } = await dispatch('okta-get-logs', { limit: String(EVENTS), since }, { url: sb.url, apitoken: SANDBOX_API_TOKEN }, { state: new MemoryStore(), warn: (w) => warnings.push(w) });
     const seconds = (Date.now() - started) / 1000;
     const events = (entries[0]?.Contents ?? []) as Array<{ uuid: string }>;
-    const statuses = readFileSync(recordFile, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { path: string; status: number })
-      .filter((r) => r.path === '/api/v1/logs')
-      .map((r) => r.status);
+    const statuses = recordedStatuses(recordFile, '/api/v1/logs');
     return { uuids: Array.isArray(events) ? events.map((e) => e.uuid) : [], seeded, statuses, seconds, exitCode, warnings };
   } finally {
     await sb?.close();

@@ -5,7 +5,7 @@ import { loadManifest } from '../../engine/manifest.js';
 import { errorEntry } from '../../engine/results.js';
 import { logErr, progressReporter, write, type CliIO } from './io.js';
 import { applySecretArgs, SECRET_ARGS_HELP } from './secret-args.js';
-import { cliParams, commandHelp, output, parseFlags, stateStore, version, type GlobalFlags, type LoadDispatch } from './shared.js';
+import { cliInstances, cliParams, closeStateStore, commandHelp, output, parseFlags, stateStore, version, type GlobalFlags, type LoadDispatch } from './shared.js';
 
 const HELP = `okta-soar: Okta for security automation (XSOAR-compatible commands)
 
@@ -19,10 +19,12 @@ Usage:
   okta-soar sandbox [--port N] [--json]               a sandbox Okta org on loopback
   okta-soar keygen                                    a new key for an OAuth service app
   okta-soar serve [--port N] [--host H] [--json]      HTTP engine mode for playbooks
+  okta-soar instances [--json]                        the instances (orgs) of OKTA_INSTANCES_FILE
   okta-soar --help | --version | run <command> --help
 
-Flags: --json (one JSON document on stdout), --config FILE.yml, --debug (redacted request log on stderr)
-Configuration: OKTA_URL, OKTA_API_TOKEN or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY_FILE, OKTA_STATE_DIR, …
+Flags: --json (one JSON document on stdout), --config FILE.yml, --instances FILE.yml (several orgs; using=NAME picks one),
+  --debug (redacted request log on stderr)
+Configuration: OKTA_URL, OKTA_API_TOKEN or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY_FILE, OKTA_STATE_DIR or OKTA_STATE_URL, …
   (every parameter as OKTA_<NAME>; see README.md). Exit status: 0 ok, 1 error entry, 2 usage error.
 
 ${SECRET_ARGS_HELP}
@@ -46,10 +48,12 @@ async function runVerb(io: CliIO, flags: GlobalFlags, loadDispatch: LoadDispatch
   }
   args = await applySecretArgs(io, loadManifest().commands.get(name), args, positional, flags.secrets, (m) => logErr(io, `warning: ${m}`));
   const params = cliParams(io, flags);
+  const instances = cliInstances(io, flags, params);
   const dispatch = await loadDispatch();
   const outcome = await dispatch(name, args, params, {
     positional,
-    state: stateStore(io),
+    state: await stateStore(io),
+    instances,
     clock: io.clock,
     progress: flags.json ? undefined : progressReporter(io),
     warn: (m) => logErr(io, `warning: ${m}`),
@@ -77,6 +81,7 @@ type VerbFn = (io: CliIO, flags: GlobalFlags, loadDispatch: LoadDispatch) => Pro
 const LAZY_VERBS: Record<string, () => Promise<VerbFn>> = {
   keygen: async () => (await import('./verbs/keygen.js')).keygenVerb,
   'fetch-incidents': async () => (await import('./verbs/fetch.js')).fetchVerb,
+  instances: async () => (await import('./verbs/instances.js')).instancesVerb,
   shell: async () => (await import('./verbs/shell.js')).shellVerb,
   serve: async () => (await import('./verbs/serve.js')).serveVerb,
 };
@@ -105,9 +110,16 @@ export async function main(argv: string[], io: CliIO, loadDispatch: LoadDispatch
       case 'run':
         return await runVerb(io, flags, loadDispatch);
       case 'test-module': {
+        const params = cliParams(io, flags);
+        const instances = cliInstances(io, flags, params);
+        // `using=NAME` picks the instance to check; nothing else is taken.
+        const words = splitArgWords(flags.rest.slice(1));
+        const extra = Object.keys(words.args).find((k) => k !== 'using') ?? words.positional[0];
+        if (extra !== undefined) throw new UsageError(`test-module takes no arguments but using=NAME (got ${JSON.stringify(extra.slice(0, 40))})`);
         const dispatch = await loadDispatch();
-        const outcome = await dispatch('test-module', {}, cliParams(io, flags), {
-          state: stateStore(io),
+        const outcome = await dispatch('test-module', words.args, params, {
+          state: await stateStore(io),
+          instances,
           clock: io.clock,
           warn: (m) => logErr(io, `warning: ${m}`),
           debug: flags.debug || io.env.OKTA_DEBUG === '1' ? (l) => logErr(io, `debug: ${l}`) : undefined,
@@ -130,5 +142,7 @@ export async function main(argv: string[], io: CliIO, loadDispatch: LoadDispatch
     if (flags?.json ?? argv.includes('--json')) await write(io.stdout, JSON.stringify([redact(errorEntry(msg))]) + '\n');
     logErr(io, `okta-soar: ${msg}`);
     return code;
+  } finally {
+    await closeStateStore(io);
   }
 }

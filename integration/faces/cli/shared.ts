@@ -12,7 +12,9 @@ import type { Dispatch } from '../../engine/dispatcher.js';
 import { loadManifest } from '../../engine/manifest.js';
 import { packageRoot } from '../../engine/paths.js';
 import type { Entry, Params } from '../../engine/types.js';
-import { defaultStateDir, FileStore } from '../../state/store.js';
+import type { StateStore } from '../../state/store.js';
+import { openStateStore } from '../../state/open-store.js';
+import { loadInstances, type Instances } from '../../engine/instances.js';
 import { write, type CliIO } from './io.js';
 import { SECRET_ARGS_HELP, SECRET_FLAGS, type SecretFlag } from './secret-args.js';
 
@@ -34,7 +36,7 @@ export interface GlobalFlags {
   secrets: SecretFlag[];
 }
 
-const VALUE_FLAGS = new Set(['--config', '--port', '--host', ...SECRET_FLAGS]);
+const VALUE_FLAGS = new Set(['--config', '--port', '--host', '--instances', ...SECRET_FLAGS]);
 const BOOL_FLAGS = new Set(['--json', '--debug', '--help', '-h', '--follow', '--version', '-v', '--rsa', '--once']);
 
 /** Splits flags from words. Flags may come anywhere; `--` ends them. Unknown flags are usage errors. */
@@ -110,7 +112,32 @@ export function cliParams(io: CliIO, flags: GlobalFlags): Params {
   return paramsFromSources(io.env, flags.config ? readConfigFile(flags.config) : undefined);
 }
 
-export function stateStore(io: CliIO): FileStore {
-  return new FileStore(defaultStateDir(io.env));
+const stores = new WeakMap<CliIO, Promise<StateStore>>();
+
+/**
+ * The state store of this run (OKTA_STATE_URL, else OKTA_STATE_DIR): one per run, closed by
+ * `closeStateStore` when the verb is done (a Redis connection would keep the process alive).
+ */
+export function stateStore(io: CliIO): Promise<StateStore> {
+  let s = stores.get(io);
+  if (!s) {
+    s = openStateStore(io.env);
+    stores.set(io, s);
+    s.catch(() => stores.delete(io));
+  }
+  return s;
+}
+
+export async function closeStateStore(io: CliIO): Promise<void> {
+  const s = stores.get(io);
+  stores.delete(io);
+  await (await s?.catch(() => undefined))?.close?.();
+}
+
+/** The instances of `--instances FILE` or OKTA_INSTANCES_FILE, over the run's parameters; undefined when neither is set. */
+export function cliInstances(io: CliIO, flags: GlobalFlags, params: Params): Instances | undefined {
+  const flag = flags.flags.get('--instances');
+  const file = typeof flag === 'string' ? flag : io.env.OKTA_INSTANCES_FILE?.trim();
+  return file ? loadInstances(path.resolve(file), params) : undefined;
 }
 

@@ -1,7 +1,9 @@
 import http from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Dispatch, RunOptions } from '../../engine/dispatcher.js';
+import { forInstance, type Dispatch, type RunOptions } from '../../engine/dispatcher.js';
+import type { Instances } from '../../engine/instances.js';
+import { SoarError } from '../../base/errors.js';
 import { loadManifest } from '../../engine/manifest.js';
 import { ClientPool } from '../../okta/client-pool.js';
 import { redact } from '../../base/redact.js';
@@ -24,7 +26,9 @@ export interface ServeOptions {
   maxConcurrent?: number;
   /** For fetch-incidents (loaded lazily). */
   fetchIncidents?: (params: Params, lastRun: Record<string, unknown>, opts: RunOptions) => Promise<unknown>;
-  run?: Omit<RunOptions, 'clients' | 'state'>;
+  run?: Omit<RunOptions, 'clients' | 'state' | 'instances'>;
+  /** Several orgs: a request's `using` picks one (contract §8). */
+  instances?: Instances;
   log?: (line: string) => void;
 }
 
@@ -116,11 +120,17 @@ export async function startServer(opts: ServeOptions): Promise<Server> {
           }
         }
         if (typeof body !== 'object' || body === null || Array.isArray(body)) return send(res, 400, [errorEntry('the request body must be a JSON object of arguments')]);
-        const runOpts: RunOptions = { ...opts.run, clients, state: opts.state };
+        const runOpts: RunOptions = { ...opts.run, clients, state: opts.state, ...(opts.instances ? { instances: opts.instances } : {}) };
         if (isFetch) {
           if (!opts.fetchIncidents) return send(res, 501, { error: 'not_available' });
           const lastRun = ((body as Record<string, unknown>).lastRun ?? {}) as Record<string, unknown>;
-          return send(res, 200, await opts.fetchIncidents(opts.params, lastRun, runOpts));
+          let picked;
+          try {
+            picked = forInstance(opts.params, (body as Record<string, unknown>).using, runOpts);
+          } catch (e) {
+            return send(res, 400, [errorEntry(e instanceof SoarError ? e.message : 'bad request')]);
+          }
+          return send(res, 200, await opts.fetchIncidents(picked.params, lastRun, { ...runOpts, state: picked.state }));
         }
         const name = cmd![1]!;
         if (!loadManifest().commands.has(name)) return send(res, 404, [errorEntry(`unknown command ${name}`)]);

@@ -115,7 +115,9 @@ describe('the mint lock', () => {
     const inner = new MemoryStore();
     const jammed: StateStore = {
       location: 'jammed',
+      scope: 'process',
       get: (k) => inner.get(k),
+      update: (k, fn) => inner.update(k, fn),
       set: (k, v) => inner.set(k, v),
       delete: (k) => inner.delete(k),
       withLock: async (name, fn) => {

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { main } from '../../../entry/cli.js';
 import type { CliIO } from '../../../integration/faces/cli/io.js';
 import { fetchStateKeys } from '../../../integration/faces/cli/verbs/fetch.js';
+import { FetchLease } from '../../../integration/fetch/lease.js';
 import { FileStore } from '../../../integration/state/store.js';
 import { ORG, setupNock, TOKEN, world as newWorld, type World } from './harness.js';
 
@@ -43,8 +44,8 @@ function io(extraEnv: Record<string, string> = {}): CliIO & { stdout: Sink; stde
   };
 }
 
-const stateFile = () => path.join(dir, fetchStateKeys(ORG).lastRun);
-const committed = () => (existsSync(stateFile()) ? (JSON.parse(readFileSync(stateFile(), 'utf8')) as Record<string, unknown>) : undefined);
+const stateFile = () => path.join(dir, fetchStateKeys(ORG).record);
+const committed = () => (existsSync(stateFile()) ? (JSON.parse(readFileSync(stateFile(), 'utf8')) as { lastRun?: Record<string, unknown> }).lastRun : undefined);
 
 describe('okta-soar fetch-incidents', () => {
   test('--json prints one {incidents, lastRun} document; lastRun is committed after it; the next run continues', async () => {
@@ -111,16 +112,19 @@ describe('okta-soar fetch-incidents', () => {
 
   test('a second fetcher on the same state exits 1 with a clear message', async () => {
     world();
-    const release = await new FileStore(dir).tryLock(fetchStateKeys(ORG).lock);
+    // Another live fetcher (a lease under another holder, not yet run out).
+    const other = new FetchLease(new FileStore(dir), fetchStateKeys(ORG), { clock: current.clock, ttlMs: 60_000, holder: 'other' });
+    expect((await other.take()).ok).toBe(true);
     try {
       const a = io();
       expect(await main(['fetch-incidents', '--json'], a)).toBe(1);
-      expect(a.stderr.text).toMatch(/another fetch-incidents is running for https:\/\/example.okta.com/);
+      expect(a.stderr.text).toMatch(/another fetch-incidents \(.*\) holds the fetch of https:\/\/example.okta.com/);
+      expect(a.stderr.text).toMatch(/within fetch_lease_seconds: 60 s from now/);
       const entry = JSON.parse(a.stdout.text) as Array<{ Type: number; Contents: string }>;
       expect(entry[0]).toMatchObject({ Type: 4 });
       expect(committed()).toBeUndefined();
     } finally {
-      await release!();
+      await other.release();
     }
   });
 

@@ -299,62 +299,59 @@ describe('RateBudget', () => {
 
   test('answers arriving out of order: an earlier window never overwrites a later one', async () => {
     const c = clock();
-    const b = new RateBudget(c, 100, () => 0);
+    const b = new RateBudget({ clock: c, random: () => 0 });
     const key = 'GET /api/v1/logs';
-    await b.acquire(key, 0);
-    b.update(key, wire(3, 2, T0S + 60));
-    b.release(key);
+    const slot = await b.acquire(key, 0);
+    await b.record(key, slot.ticket, wire(3, 2, T0S + 60));
     c.advance(61_000);
     // A new window's answer, then a straggler from the old window saying it was spent.
-    b.update(key, wire(3, 2, T0S + 121));
-    b.update(key, wire(3, 0, T0S + 60));
-    expect(b.waitFor(key)).toBe(0);
+    await b.record(key, undefined, wire(3, 2, T0S + 121));
+    await b.record(key, undefined, wire(3, 0, T0S + 60));
+    expect(await b.waitFor(key)).toBe(0);
     expect(b.snapshot()['x-rate-limit-remaining']).toBe(2);
   });
 
-  test('within a window the lowest remaining wins, whatever the order', () => {
-    const b = new RateBudget(clock(), 100);
+  test('within a window the lowest remaining wins, whatever the order', async () => {
+    const b = new RateBudget({ clock: clock() });
     const key = 'GET /api/v1/logs';
-    b.update(key, wire(3, 0, T0S + 60));
-    b.update(key, wire(3, 1, T0S + 60));
-    expect(b.waitFor(key)).toBe(60_000);
+    await b.record(key, undefined, wire(3, 0, T0S + 60));
+    await b.record(key, undefined, wire(3, 1, T0S + 60));
+    expect(await b.waitFor(key)).toBe(60_000);
   });
 
   test('when a window ends, at most the share goes out until an answer reports the new window', async () => {
     const c = clock();
-    const b = new RateBudget(c, 100, () => 0);
+    const b = new RateBudget({ clock: c, random: () => 0 });
     const key = 'GET /api/v1/logs';
-    await b.acquire(key, 0);
-    b.update(key, wire(2, 0, T0S + 10));
-    b.release(key);
+    const first = await b.acquire(key, 0);
+    await b.record(key, first.ticket, wire(2, 0, T0S + 10));
     c.advance(10_000);
-    await b.acquire(key, 0);
+    const second = await b.acquire(key, 0);
     await b.acquire(key, 0);
     let third = false;
     const p = b.acquire(key, 60_000).then(() => (third = true));
     await new Promise((r) => setImmediate(r));
     expect(third).toBe(false); // two in flight in a window nobody has reported yet: wait for an answer
     // The answer: the new window ends at T0S+20 with 1 left, and 1 is still in flight: the share is spent until then.
-    b.update(key, wire(2, 1, T0S + 20));
-    b.release(key);
+    await b.record(key, second.ticket, wire(2, 1, T0S + 20));
     await p;
     expect(c.now()).toBeGreaterThanOrEqual(T0 + 20_000);
   });
 
-  test('Okta.Metadata is the most constrained bucket (lowest share left), not the lowest count', () => {
-    const b = new RateBudget(clock(), 100);
-    b.update('GET /api/v1/users/{id}', wire(2000, 150, T0S + 60));
-    b.update('GET /api/v1/logs', wire(120, 100, T0S + 60));
-    b.update('GET /api/v1/groups', wire(500, 20, T0S + 60));
+  test('Okta.Metadata is the most constrained bucket (lowest share left), not the lowest count', async () => {
+    const b = new RateBudget({ clock: clock() });
+    await b.record('GET /api/v1/users/{id}', undefined, wire(2000, 150, T0S + 60));
+    await b.record('GET /api/v1/logs', undefined, wire(120, 100, T0S + 60));
+    await b.record('GET /api/v1/groups', undefined, wire(500, 20, T0S + 60));
     expect(b.snapshot()).toEqual({ 'x-rate-limit-limit': 500, 'x-rate-limit-remaining': 20, 'x-rate-limit-reset': T0S + 60 });
   });
 
-  test('absent or malformed headers are tolerated', () => {
-    const b = new RateBudget(clock(), 100);
-    b.update('k', {});
-    b.update('k', { 'x-rate-limit-limit': 'abc', 'x-rate-limit-remaining': '' });
+  test('absent or malformed headers are tolerated', async () => {
+    const b = new RateBudget({ clock: clock() });
+    await b.record('k', undefined, {});
+    await b.record('k', undefined, { 'x-rate-limit-limit': 'abc', 'x-rate-limit-remaining': '' });
     expect(b.snapshot()).toEqual({});
-    expect(b.waitFor('k')).toBe(0);
+    expect(await b.waitFor('k')).toBe(0);
     expect(readRateHeaders({ 'x-rate-limit-remaining': '5, 3', 'x-rate-limit-reset': '1700000000, 1700000060' })).toEqual({
       limit: undefined,
       remaining: 3,

@@ -1,7 +1,6 @@
-import { defaultStateDir, FileStore } from '../../../state/store.js';
 import { startServer } from '../../serve/server.js';
 import { logErr, write, type CliIO } from '../io.js';
-import { cliParams, type GlobalFlags, type LoadDispatch } from '../shared.js';
+import { cliInstances, cliParams, stateStore, type GlobalFlags, type LoadDispatch } from '../shared.js';
 import { UsageError } from '../../../base/errors.js';
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|localhost|::1|\[::1\])$/;
@@ -19,6 +18,7 @@ export async function serveVerb(io: CliIO, flags: GlobalFlags, loadDispatch: Loa
   }
   if (!LOOPBACK.test(host)) logErr(io, `warning: serving on ${host}, beyond this machine; put TLS in front of it.`);
   const params = cliParams(io, flags);
+  const instances = cliInstances(io, flags, params);
   let fetchIncidents;
   try {
     fetchIncidents = (await import('../../../fetch/index.js')).fetchIncidents;
@@ -31,7 +31,8 @@ export async function serveVerb(io: CliIO, flags: GlobalFlags, loadDispatch: Loa
     params,
     host,
     port,
-    state: new FileStore(defaultStateDir(io.env)),
+    state: await stateStore(io),
+    ...(instances ? { instances } : {}),
     fetchIncidents: fetchIncidents as Parameters<typeof startServer>[0]['fetchIncidents'],
     run: { warn: (m) => logErr(io, `warning: ${m}`) },
     log: flags.debug ? (l) => logErr(io, l) : undefined,

@@ -5,10 +5,10 @@ import { parseWarRoomLine } from '../../../engine/args.js';
 import { SoarError } from '../../../base/errors.js';
 import { loadManifest } from '../../../engine/manifest.js';
 import { redactString } from '../../../base/redact.js';
-import { defaultStateDir, FileStore } from '../../../state/store.js';
+import { defaultStateDir } from '../../../state/store.js';
 import type { Params } from '../../../engine/types.js';
 import { logErr, progressReporter, write, type CliIO } from '../io.js';
-import { cliParams, commandHelp, type GlobalFlags, type LoadDispatch } from '../shared.js';
+import { cliInstances, cliParams, commandHelp, stateStore, type GlobalFlags, type LoadDispatch } from '../shared.js';
 import { renderMarkdown } from '../markdown-term.js';
 
 const HISTORY_FILE = 'shell_history';
@@ -62,6 +62,8 @@ interface Session {
 
 /** With no org configured, start the sandbox org on loopback and connect to it. */
 async function openSession(io: CliIO, flags: GlobalFlags): Promise<Session> {
+  const instancesFile = (flags.flags.get('--instances') as string | undefined) ?? io.env.OKTA_INSTANCES_FILE;
+  if (instancesFile) return { params: cliParams(io, flags), banner: `Instances of ${instancesFile}: add using=NAME to a command to pick one.`, close: async () => undefined };
   const configured = !!io.env.OKTA_URL || !!flags.config;
   if (configured) return { params: cliParams(io, flags), banner: `Connected to ${io.env.OKTA_URL ?? `the org in ${flags.config}`}.`, close: async () => undefined };
   const { startSandbox } = await import('../../../../sandbox/index.js');
@@ -83,7 +85,8 @@ export async function shellVerb(io: CliIO, flags: GlobalFlags, loadDispatch: Loa
   const interactive = !!io.stdin.isTTY && !!io.stdout.isTTY;
   const color = interactive && !io.env.NO_COLOR;
   const stateDir = defaultStateDir(io.env);
-  const state = new FileStore(stateDir);
+  const state = await stateStore(io);
+  const instances = cliInstances(io, flags, session.params);
   const historyPath = path.join(stateDir, HISTORY_FILE);
   let history: string[] = [];
   if (interactive) {
@@ -132,6 +135,7 @@ export async function shellVerb(io: CliIO, flags: GlobalFlags, loadDispatch: Loa
       const outcome = await dispatch(p.command, p.args, session.params, {
         positional: p.positional,
         state,
+        ...(instances ? { instances } : {}),
         progress: progressReporter(io),
         warn: (m) => logErr(io, `warning: ${m}`),
       });
