@@ -18,6 +18,7 @@ import {
   seedLogEvents,
   userActor,
   userTarget,
+  type BuildEventInput,
   type LogActor,
   type LogClientInfo,
   type LogTarget,
@@ -797,7 +798,14 @@ export class SandboxOrg {
   }
 
   /** Appends the event an API call causes (persisted and published now). */
-  log(ctx: ActionContext, eventType: string, targets: LogTarget[] | null, outcome?: { result: string; reason: string | null }, debugData?: Record<string, unknown>): LogEvent {
+  log(
+    ctx: ActionContext,
+    eventType: string,
+    targets: LogTarget[] | null,
+    outcome?: { result: string; reason: string | null },
+    debugData?: Record<string, unknown>,
+    overrides?: Pick<BuildEventInput, 'severity' | 'legacyEventType'>,
+  ): LogEvent {
     const nowMs = this.now();
     const ev = buildEvent({
       uuid: this.rng.uuid(),
@@ -811,6 +819,7 @@ export class SandboxOrg {
       requestId: ctx.requestId,
       requestUri: ctx.requestUri,
       debugData,
+      ...overrides,
     });
     this.logs.append(ev, nowMs);
     return ev;
