@@ -181,7 +181,7 @@ describe('analyst sign-in: /oauth2/v1/authorize and the sign-in page', () => {
     const s = await signIn(sb, 'mallory@example.com');
     expect(s.result).toMatchObject({ status: 302, error: 'access_denied', errorDescription: 'User is not assigned to the client application.', state: s.state });
     expect(s.result.code).toBeUndefined();
-    const types = sb.org.events.slice(before).map((e) => [e.event.eventType, e.event.outcome?.result]);
+    const types = sb.org.events.slice(before).map((e) => [e.event.eventType, (e.event.outcome as { result?: string } | null)?.result]);
     expect(types).toEqual([
       ['user.session.start', 'SUCCESS'],
       ['user.authentication.sso', 'FAILURE'],

@@ -6,7 +6,7 @@ import { LOGIN_SCOPES, login, manualClock, refresh, signIn, tokenRequest } from 
 
 const HOUR = 3600_000;
 
-function codeForm(sb: Sandbox, s: Awaited<ReturnType<typeof signIn>>, extra: Record<string, string> = {}): Record<string, string> {
+function codeForm(s: Awaited<ReturnType<typeof signIn>>, extra: Record<string, string> = {}): Record<string, string> {
   return { grant_type: 'authorization_code', code: s.result.code!, redirect_uri: s.redirectUri, client_id: s.clientId, code_verifier: s.pkce!.verifier, ...extra };
 }
 
@@ -20,7 +20,7 @@ describe('analyst sign-in: the authorization_code grant', () => {
 
   it('exchanges a code for an access token, a refresh token and an RS256 ID token naming the user', async () => {
     const s = await signIn(sb, 'alice@example.com', { extra: { nonce: 'n-0S6_WzA2Mj' } });
-    const t = await tokenRequest(sb, codeForm(sb, s));
+    const t = await tokenRequest(sb, codeForm(s));
     expect(t.status).toBe(200);
     expect(t.headers.get('cache-control')).toBe('no-store');
     expect(t.body).toEqual({
@@ -65,9 +65,9 @@ describe('analyst sign-in: the authorization_code grant', () => {
 
   it('uses a code once: a second exchange fails and revokes what the first one minted', async () => {
     const s = await signIn(sb, 'alice@example.com');
-    const first = await tokenRequest(sb, codeForm(sb, s));
+    const first = await tokenRequest(sb, codeForm(s));
     expect(first.status).toBe(200);
-    const second = await tokenRequest(sb, codeForm(sb, s));
+    const second = await tokenRequest(sb, codeForm(s));
     expect([second.status, second.body]).toEqual([400, { error: 'invalid_grant', error_description: 'The authorization code is invalid or has expired.' }]);
     const api = await get(sb, '/api/v1/users/me', { auth: `Bearer ${first.body.access_token}` });
     expect(api.status).toBe(401);
@@ -77,10 +77,10 @@ describe('analyst sign-in: the authorization_code grant', () => {
   it('lets a code live 300 seconds of the sandbox clock', async () => {
     const ok = await signIn(sb, 'alice@example.com');
     clock.advance(299_999);
-    expect((await tokenRequest(sb, codeForm(sb, ok))).status).toBe(200);
+    expect((await tokenRequest(sb, codeForm(ok))).status).toBe(200);
     const late = await signIn(sb, 'alice@example.com');
     clock.advance(300_000);
-    const r = await tokenRequest(sb, codeForm(sb, late));
+    const r = await tokenRequest(sb, codeForm(late));
     expect([r.status, r.body.error_description]).toEqual([400, 'The authorization code is invalid or has expired.']);
   });
 
@@ -93,22 +93,22 @@ describe('analyst sign-in: the authorization_code grant', () => {
       [{ client_id: sb.oidc.webClientId, client_secret: sb.oidc.webClientSecret }, 400, 'invalid_grant', "The grant was issued to another client. Please make sure the 'client_id' matches the one used at the authorize request."],
     ];
     for (const [extra, status, error, description] of cases) {
-      const r = await tokenRequest(sb, codeForm(sb, s, extra));
+      const r = await tokenRequest(sb, codeForm(s, extra));
       expect({ extra, status: r.status, body: r.body }).toEqual({ extra, status, body: { error, error_description: description } });
     }
-    const form = codeForm(sb, s);
+    const form = codeForm(s);
     delete (form as Record<string, string | undefined>).code_verifier;
     const missing = await tokenRequest(sb, form);
     expect(missing.body).toEqual({ error: 'invalid_request', error_description: 'PKCE code verifier is required by the application.' });
     // None of these used the code up.
-    expect((await tokenRequest(sb, codeForm(sb, s))).status).toBe(200);
+    expect((await tokenRequest(sb, codeForm(s))).status).toBe(200);
   });
 
   it('authenticates the Web app with client_secret_post, and the Native app with its client id alone', async () => {
     const web = await login(sb, 'alice@example.com', { web: true });
     expect(web.status).toBe(200);
     const s = await signIn(sb, 'alice@example.com', { clientId: sb.oidc.webClientId });
-    const base = codeForm(sb, s);
+    const base = codeForm(s);
     const cases: [Record<string, string>, Record<string, string>, number, string, string][] = [
       [{}, {}, 401, 'invalid_client', 'Client authentication failed. Either the client or the client credentials are invalid.'],
       [{ client_secret: 'wrong' }, {}, 401, 'invalid_client', 'The client secret supplied for a confidential client is invalid.'],
@@ -337,7 +337,7 @@ describe('analyst sign-in: revocation and userinfo', () => {
     const rec = await startSandbox({ users: 12, logEvents: 0, quiet: true, recordFile: file });
     try {
       const s = await signIn(rec, 'alice@example.com');
-      const t = await tokenRequest(rec, codeForm(rec, s));
+      const t = await tokenRequest(rec, codeForm(s));
       const r = await refresh(rec, t.body.refresh_token);
       await tokenRequest(rec, { token: r.body.refresh_token, client_id: rec.oidc.nativeClientId }, {}, '/oauth2/v1/revoke');
       const dev = await tokenRequest(rec, { client_id: rec.oidc.nativeClientId, scope: 'openid' }, {}, '/oauth2/v1/device/authorize');
