@@ -38,6 +38,7 @@ import type { SandboxExtraEndpoints, SandboxHttpRequest, SandboxHttpResponse } f
 import { Refusal, type SandboxOAuthServer, type UserGrantHandler } from './oauth-server.js';
 import type { ActionContext, SandboxOrg } from './org.js';
 import { Rng } from './random.js';
+import { FIXED_PEOPLE } from './seed-directory.js';
 import { activatePage, errorPage, formPostPage, messagePage, signInPage } from './sign-in-page.js';
 import { apiClient, userActor, userTarget, type LogActor, type LogTarget } from './seed-logs.js';
 
@@ -92,6 +93,8 @@ const T = {
   pkceUnexpectedVerifier: 'PKCE code challenge should be specified in the authorize request for code verification.',
   pkceFailed: 'PKCE verification failed.',
   maxAge: "Invalid value for 'max_age' parameter. It should be within range 0 - 2^31-1.",
+  requestObject: 'The authorize request object is not supported by this client.',
+  requestUri: 'The authorize request uri is not supported by this client.',
   loginRequired: 'The client specified not to prompt, but the user is not logged in.',
   requestExpired: 'Request expired, please start over and try again.',
   notAssigned: 'User is not assigned to the client application.',
@@ -242,6 +245,10 @@ interface Grant {
   revoked: boolean;
   /** The newest refresh token of the grant. */
   currentRefresh?: string;
+  /** Refresh tokens of the grant still kept (pruning forgets the grant when none is left and its access tokens are past). */
+  refreshTokens: number;
+  /** When it last minted an access token (ms). */
+  lastMintAt: number;
 }
 
 interface RefreshRecord {
@@ -436,7 +443,9 @@ export class SandboxOidcProvider implements SandboxExtraEndpoints, UserGrantHand
   get users(): SignInUser[] {
     const native = this.app(this.nativeClientId);
     const out: SignInUser[] = [];
-    for (const u of [...this.org.users.values()].slice(0, 11)) {
+    for (const person of FIXED_PEOPLE) {
+      const u = this.org.findUser(person.login);
+      if (!u) continue; // deleted by a test
       out.push({
         login: u.profile.login,
         password: this.expectedPassword(u) ?? null,
@@ -527,7 +536,7 @@ export class SandboxOidcProvider implements SandboxExtraEndpoints, UserGrantHand
       case '/oauth2/v1/device/authorize':
         return allow('POST') ?? this.guard(() => this.deviceAuthorize(req));
       case '/oauth2/v1/userinfo':
-        return allow('GET', 'POST') ?? this.userinfo(req);
+        return allow('GET') ?? this.userinfo(req);
       default:
         return { status: 404, headers: {}, body: errors.pathNotFound().body };
     }
@@ -580,7 +589,14 @@ export class SandboxOidcProvider implements SandboxExtraEndpoints, UserGrantHand
     const now = this.now();
     for (const [k, t] of this.transactions) if (t.expiresAt <= now) this.transactions.delete(k);
     for (const [k, c] of this.codes) if (c.expiresAt + 86_400_000 <= now) this.codes.delete(k);
-    for (const [k, r] of this.refreshTokens) if (r.expiresAt <= now) this.refreshTokens.delete(k);
+    for (const [k, r] of this.refreshTokens) {
+      if (r.expiresAt > now) continue;
+      this.refreshTokens.delete(k);
+      const g = this.grants.get(r.grantId);
+      if (g) g.refreshTokens--;
+    }
+    const accessLifetimeMs = this.oauth.core.lifetimeSeconds * 1000;
+    for (const [k, g] of this.grants) if (g.refreshTokens <= 0 && g.lastMintAt + accessLifetimeMs + 86_400_000 <= now) this.grants.delete(k);
     for (const [k, d] of this.devices) {
       if (d.expiresAt + 86_400_000 <= now) {
         this.devices.delete(k);
@@ -727,6 +743,9 @@ export class SandboxOidcProvider implements SandboxExtraEndpoints, UserGrantHand
     const stateOk = state !== null && STATE_RE.test(state);
     const back = (error: string, description: string) => this.redirectBack(redirectUri, mode, { error, error_description: description, ...(stateOk ? { state: state! } : {}) });
     if (dup.length) return back('invalid_request', T.duplicates(dup));
+    // Signed request objects and pushed requests (JAR, PAR) are not served here.
+    if (params.has('request')) return back('request_not_supported', T.requestObject);
+    if (params.has('request_uri')) return back('request_uri_not_supported', T.requestUri);
     if (requestedMode === 'okta_post_message') return back('unsupported_response_mode', T.postMessageWithCode);
     if (mode !== requestedMode) return back('unsupported_response_mode', T.responseMode);
     if (!stateOk) return back('invalid_request', T.state);
@@ -993,7 +1012,7 @@ export class SandboxOidcProvider implements SandboxExtraEndpoints, UserGrantHand
   }
 
   private newGrant(app: SandboxOidcApp, user: SandboxUser, scopes: string[], authTime: number, jkt: string | undefined): Grant {
-    const grant: Grant = { id: randomUUID(), clientId: app.clientId, userId: user.id, scopes: [...scopes], authTime, revoked: false, ...(jkt ? { jkt } : {}) };
+    const grant: Grant = { id: randomUUID(), clientId: app.clientId, userId: user.id, scopes: [...scopes], authTime, revoked: false, refreshTokens: 0, lastMintAt: this.now(), ...(jkt ? { jkt } : {}) };
     this.grants.set(grant.id, grant);
     return grant;
   }
@@ -1008,11 +1027,13 @@ export class SandboxOidcProvider implements SandboxExtraEndpoints, UserGrantHand
   ): Promise<SandboxHttpResponse> {
     const now = this.now();
     const { accessToken, expiresIn } = this.oauth.core.mint({ clientId: app.clientId, scopes, userId: user.id, grantId: grant.id, ...(o.jkt ? { jkt: o.jkt } : {}) });
+    grant.lastMintAt = now;
     let refreshToken: string | undefined;
     if (grant.scopes.includes('offline_access')) {
       if (o.newRefresh || grant.currentRefresh === undefined) {
         refreshToken = randomBytes(32).toString('base64url');
         this.refreshTokens.set(refreshToken, { grantId: grant.id, expiresAt: now + REFRESH_LIFETIME_MS });
+        grant.refreshTokens++;
         grant.currentRefresh = refreshToken;
       } else {
         refreshToken = grant.currentRefresh;

@@ -140,6 +140,8 @@ describe('analyst sign-in: /oauth2/v1/authorize and the sign-in page', () => {
       [{ extra: { prompt: 'none' } }, 'login_required', 'The client specified not to prompt, but the user is not logged in.'],
       [{ extra: { max_age: '-1' } }, 'invalid_request', "Invalid value for 'max_age' parameter. It should be within range 0 - 2^31-1."],
       [{ extra: { response_mode: 'web_message' } }, 'unsupported_response_mode', 'The response mode is not supported by the authorization server. Valid response modes: [query, fragment, form_post, okta_post_message].'],
+      [{ extra: { request: 'eyJhbGciOiJub25lIn0.e30.' } }, 'request_not_supported', 'The authorize request object is not supported by this client.'],
+      [{ extra: { request_uri: 'urn:ietf:params:oauth:request_uri:x' } }, 'request_uri_not_supported', 'The authorize request uri is not supported by this client.'],
     ];
     for (const [input, error, description] of cases) {
       const a = authorizeUrl(sb, input);
