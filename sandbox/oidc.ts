@@ -207,6 +207,8 @@ export interface SandboxOidc {
   unassign(login: string): void;
   /** Change an app's settings at run time. */
   updateApp(clientId: string, patch: Partial<Omit<SandboxOidcApp, 'clientId' | 'kind'>>): void;
+  /** What the server still holds (tests: expired state is forgotten). */
+  held(): { signInForms: number; codes: number; grants: number; refreshTokens: number; deviceCodes: number };
 }
 
 interface SignInTransaction {
@@ -491,6 +493,11 @@ export class SandboxOidcProvider implements SandboxExtraEndpoints, UserGrantHand
       ...(patch.assignedUserIds ? { assignedUserIds: new Set(patch.assignedUserIds) } : {}),
       ...(patch.assignedGroupIds ? { assignedGroupIds: new Set(patch.assignedGroupIds) } : {}),
     });
+  }
+
+  held(): { signInForms: number; codes: number; grants: number; refreshTokens: number; deviceCodes: number } {
+    this.prune();
+    return { signInForms: this.transactions.size, codes: this.codes.size, grants: this.grants.size, refreshTokens: this.refreshTokens.size, deviceCodes: this.devices.size };
   }
 
   // ------------------------------------------------------------------ SandboxExtraEndpoints

@@ -262,6 +262,14 @@ describe('analyst sign-in: refresh tokens', () => {
     }
   });
 
+  it('forgets what has expired: forms, codes, refresh tokens, grants', async () => {
+    for (let i = 0; i < 5; i++) await login(sb, 'alice@example.com');
+    await tokenRequest(sb, { client_id: sb.oidc.nativeClientId, scope: 'openid' }, {}, '/oauth2/v1/device/authorize');
+    expect(sb.oidc.held().grants).toBeGreaterThanOrEqual(5);
+    clock.advance(91 * 24 * HOUR);
+    expect(sb.oidc.held()).toEqual({ signInForms: 0, codes: 0, grants: 0, refreshTokens: 0, deviceCodes: 0 });
+  });
+
   it('refuses a refresh token of another app, and a missing one', async () => {
     const web = await login(sb, 'alice@example.com', { web: true });
     expect((await refresh(sb, web.body.refresh_token)).body.error).toBe('invalid_grant');
