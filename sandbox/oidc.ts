@@ -207,6 +207,8 @@ export interface SandboxOidc {
   unassign(login: string): void;
   /** Change an app's settings at run time. */
   updateApp(clientId: string, patch: Partial<Omit<SandboxOidcApp, 'clientId' | 'kind'>>): void;
+  /** Registers these sign-in redirect URIs on both apps (e.g. the free port a test's CLI listens on). */
+  setRedirectUris(uris: string[]): void;
   /** What the server still holds (tests: expired state is forgotten). */
   held(): { signInForms: number; codes: number; grants: number; refreshTokens: number; deviceCodes: number };
 }
@@ -493,6 +495,11 @@ export class SandboxOidcProvider implements SandboxExtraEndpoints, UserGrantHand
       ...(patch.assignedUserIds ? { assignedUserIds: new Set(patch.assignedUserIds) } : {}),
       ...(patch.assignedGroupIds ? { assignedGroupIds: new Set(patch.assignedGroupIds) } : {}),
     });
+  }
+
+  setRedirectUris(uris: string[]): void {
+    if (!uris.length) throw new Error('sandbox: at least one redirect URI');
+    for (const a of this.apps.values()) this.updateApp(a.clientId, { redirectUris: uris });
   }
 
   held(): { signInForms: number; codes: number; grants: number; refreshTokens: number; deviceCodes: number } {

@@ -252,6 +252,15 @@ describe('analyst sign-in: registered redirect URIs', () => {
     expect(dflt.status).toBe(400);
   });
 
+  it('takes new redirect URIs at run time, on both apps', async () => {
+    sb.oidc.setRedirectUris(['http://127.0.0.1:45678/callback']);
+    expect(sb.oidc.redirectUri).toBe('http://127.0.0.1:45678/callback');
+    const web = await signIn(sb, 'alice@example.com', { clientId: sb.oidc.webClientId, redirectUri: 'http://127.0.0.1:45678/callback' });
+    expect(web.result.location).toMatch(/^http:\/\/127\.0\.0\.1:45678\/callback\?code=/);
+    expect((await fetch(authorizeUrl(sb, { redirectUri: 'http://localhost:9876/cb' }).url, { redirect: 'manual' })).status).toBe(400);
+    expect(() => sb.oidc.setRedirectUris(['not a url'])).toThrow('is not an absolute URL');
+  });
+
   it('refuses to start with a redirect URI that is not an absolute URL', async () => {
     await expect(startSandbox({ users: 12, logEvents: 0, quiet: true, oidc: { redirectUris: ['/callback'] } })).rejects.toThrow('redirect URI "/callback" is not an absolute URL');
     await expect(startSandbox({ users: 12, logEvents: 0, quiet: true, oidc: { assignedGroups: ['No Such Group'] } })).rejects.toThrow('no group named No Such Group');
