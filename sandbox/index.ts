@@ -10,7 +10,8 @@ import path from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { createSandboxOAuth } from './oauth-server.js';
 import type { SandboxExtraEndpoints, SandboxOAuth } from './oauth-types.js';
-import { createSandboxOidc, oidcSigningKey, type SandboxOidc, type SandboxOidcOptions } from './oidc.js';
+import { createSandboxOidc, oidcSigningKey } from './oidc.js';
+import type { SandboxOidc, SandboxOidcOptions } from './oidc-types.js';
 import { SandboxOrg, type SandboxFaults } from './org.js';
 import { Rng, randomAlnum } from './random.js';
 import type { RateLimitConfig } from './rate-limit.js';
@@ -28,8 +29,8 @@ export type { PushOutcome, SandboxUser, SandboxGroup, SandboxApp, SandboxZone, S
 export type { RateLimitConfig } from './rate-limit.js';
 export { BUCKETS } from './rate-limit.js';
 export type { SandboxStats } from './server.js';
-export type { SandboxOidc, SandboxOidcApp, SandboxOidcOptions, SandboxOidcStats, SignInUser } from './oidc.js';
-export { DEFAULT_REDIRECT_URI, SANDBOX_WEB_CLIENT_SECRET, defaultPassword } from './oidc.js';
+export type { SandboxOidc, SandboxOidcApp, SandboxOidcOptions, SandboxOidcStats, SignInUser } from './oidc-types.js';
+export { DEFAULT_REDIRECT_URI, SANDBOX_WEB_CLIENT_SECRET, defaultPassword } from './oidc-types.js';
 export { signInOverHttp, activateDeviceOverHttp, type SignInResult } from './sign-in-client.js';
 
 /** The fixed, documented API token of every sandbox org. Not a secret. */
