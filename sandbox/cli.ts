@@ -1,25 +1,28 @@
 /**
  * `okta-soar sandbox [--port N] [--json]`: serves the sandbox org on loopback until SIGINT or
  * SIGTERM. With `--json` the first stdout line, once listening, is
- * `{"url","apiToken","clientId","privateKeyFile","keyId"}`.
+ * `{"url","apiToken","clientId","privateKeyFile","keyId"}` and the analyst sign-in's fields
+ * `{"nativeClientId","webClientId","webClientSecret","redirectUri","signInUsers"}`.
  */
-import { startSandbox, type SandboxOptions } from './index.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from './index.js';
 
 export interface SandboxCliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
 
-const USAGE = `usage: okta-soar sandbox [--port N] [--json] [--seed N] [--users N] [--log-events N] [--dpop] [--latency-ms N]
+const USAGE = `usage: okta-soar sandbox [--port N] [--json] [--seed N] [--users N] [--log-events N] [--dpop] [--latency-ms N] [--redirect-uri URI]...
 
 Serves a sandbox Okta org on loopback until interrupted (Ctrl-C).
   --port N         port to listen on (default: a free one)
-  --json           print {"url","apiToken","clientId","privateKeyFile","keyId"} as the first line
+  --json           print {"url","apiToken","clientId","privateKeyFile","keyId","nativeClientId","webClientId",
+                   "webClientSecret","redirectUri","signInUsers"} as the first line
   --seed N         deterministic data seed (default 1)
   --users N        number of users (default 60)
   --log-events N   seeded System Log events (default 20000)
-  --dpop           the OAuth app requires DPoP
+  --dpop           the OAuth apps (service, Native, Web) require DPoP
   --latency-ms N   delay every answer by N ms
+  --redirect-uri U a sign-in redirect URI of the OIDC apps (repeatable; default http://127.0.0.1:8400/callback)
 `;
 
 function intArg(name: string, v: string | undefined, min: number, max: number): number {
@@ -61,6 +64,12 @@ export function parseSandboxArgs(argv: string[]): { opts: SandboxOptions; json: 
       case '--dpop':
         opts.dpop = true;
         break;
+      case '--redirect-uri': {
+        const uri = value();
+        if (uri === undefined || !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(uri)) throw new UsageError('--redirect-uri needs an absolute URL, e.g. http://127.0.0.1:8400/callback');
+        opts.oidc = { ...opts.oidc, redirectUris: [...(opts.oidc?.redirectUris ?? []), uri] };
+        break;
+      }
       case '-h':
       case '--help':
         help = true;
@@ -94,7 +103,7 @@ export async function sandboxMain(argv: string[], io: SandboxCliIo): Promise<num
     io.stderr.write(`okta-soar sandbox: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
-  const facts = { url: sandbox.url, apiToken: sandbox.apiToken, clientId: sandbox.clientId, privateKeyFile: sandbox.privateKeyFile, keyId: sandbox.keyId };
+  const facts = sandboxFacts(sandbox);
   if (parsed.json) {
     io.stdout.write(JSON.stringify(facts) + '\n');
   } else {
@@ -107,6 +116,12 @@ export async function sandboxMain(argv: string[], io: SandboxCliIo): Promise<num
         `  OAuth client id  ${facts.clientId}`,
         `  Private key      ${facts.privateKeyFile}`,
         `  Key id (kid)     ${facts.keyId}`,
+        '',
+        'Analysts sign in (okta-soar login): OIDC apps on the org authorization server',
+        `  Native app       ${facts.nativeClientId}        (public client, PKCE)`,
+        `  Web app          ${facts.webClientId}  secret ${facts.webClientSecret}`,
+        `  Redirect URI     ${facts.redirectUri}`,
+        ...signInLines(facts.signInUsers),
         '',
         '  These credentials are fixed for the sandbox and are not secrets.',
         '  Try: OKTA_URL=' + facts.url + ' OKTA_API_TOKEN=' + facts.apiToken + ' npx okta-soar run okta-get-user username=alice@example.com',
@@ -128,4 +143,29 @@ export async function sandboxMain(argv: string[], io: SandboxCliIo): Promise<num
   await sandbox.close();
   if (!parsed.json) io.stderr.write('Sandbox stopped.\n');
   return 0;
+}
+
+/** What `sandbox --json` prints (and the banner shows): how to reach and sign in to the sandbox. */
+export function sandboxFacts(sb: Sandbox) {
+  return {
+    url: sb.url,
+    apiToken: sb.apiToken,
+    clientId: sb.clientId,
+    privateKeyFile: sb.privateKeyFile,
+    keyId: sb.keyId,
+    nativeClientId: sb.oidc.nativeClientId,
+    webClientId: sb.oidc.webClientId,
+    webClientSecret: sb.oidc.webClientSecret,
+    redirectUri: sb.oidc.redirectUri,
+    signInUsers: sb.oidc.users.filter((u) => u.password !== null).map((u) => ({ login: u.login, password: u.password!, roles: u.roles, status: u.status, assigned: u.assigned })),
+  };
+}
+
+/** The banner's sign-in users: who can sign in, as what, and who is refused and why. */
+function signInLines(users: ReturnType<typeof sandboxFacts>['signInUsers']): string[] {
+  return users.map((u, i) => {
+    const what =
+      u.status !== 'ACTIVE' ? `${u.status}: cannot sign in` : !u.assigned ? 'not assigned: error=access_denied' : u.roles.length ? u.roles.join(', ') : 'no admin role: API changes get 403';
+    return `  ${i === 0 ? 'Users' : '     '}            ${u.login.padEnd(22)} ${u.password.padEnd(18)} ${what}`;
+  });
 }

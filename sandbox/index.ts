@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { createSandboxOAuth } from './oauth-server.js';
-import type { SandboxOAuth } from './oauth-types.js';
+import type { SandboxExtraEndpoints, SandboxOAuth } from './oauth-types.js';
+import { createSandboxOidc, oidcSigningKey } from './oidc.js';
+import type { SandboxOidc, SandboxOidcOptions } from './oidc-types.js';
 import { SandboxOrg, type SandboxFaults } from './org.js';
 import { Rng, randomAlnum } from './random.js';
 import type { RateLimitConfig } from './rate-limit.js';
@@ -29,6 +31,9 @@ export { SCENARIOS, type ScenarioName, type ScenarioOptions } from './scenarios.
 export { BUCKETS } from './rate-limit.js';
 export type { SandboxStats } from './server.js';
 export type { SandboxSecurity, SandboxApiToken, SandboxIdp, SandboxDevice, SandboxGrant, SandboxOAuthClient, SandboxPolicy, SandboxPolicyRule, SandboxUserRisk } from './security-model.js';
+export type { SandboxOidc, SandboxOidcApp, SandboxOidcOptions, SandboxOidcStats, SignInUser } from './oidc-types.js';
+export { DEFAULT_REDIRECT_URI, SANDBOX_WEB_CLIENT_SECRET, defaultPassword } from './oidc-types.js';
+export { signInOverHttp, activateDeviceOverHttp, type SignInResult } from './sign-in-client.js';
 
 /** The fixed, documented API token of every sandbox org. Not a secret. */
 export const SANDBOX_API_TOKEN = '00sandbox-api-token-not-a-secret';
@@ -58,6 +63,8 @@ export interface SandboxOptions {
   grantedScopes?: string[];
   /** Delay before answering each request. */
   latencyMs?: number;
+  /** Analyst sign-in: the OIDC apps' redirect URIs, grants, assignments, refresh token rotation. */
+  oidc?: SandboxOidcOptions;
   /** Clock (epoch ms). */
   now?: () => number;
   /** Append one JSON line per exchange; env OKTA_SANDBOX_RECORD_DIR gives a file per instance; '' records nothing. */
@@ -80,6 +87,8 @@ export interface Sandbox {
   stats: SandboxStats;
   /** The authorization server (tests: revoke tokens, change the app's scopes or DPoP). */
   oauth: SandboxOAuth;
+  /** Analyst sign-in: the Native and Web OIDC apps, their users and passwords (see sandbox/README.md). */
+  oidc: SandboxOidc;
   close(): Promise<void>;
 }
 
@@ -104,6 +113,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const seed = opts.seed ?? 1;
   const now = opts.now ?? (() => Date.now());
   const clientId = new Rng(seed, 'oauth-app').oktaId('0oa');
+  void oidcSigningKey(); // generated alongside the service app's key
 
   const { privateKey, publicKey } = await appKey();
   const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -133,13 +143,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   // recordFile '' turns recording off, also when OKTA_SANDBOX_RECORD_DIR is set.
   let recordFile = opts.recordFile || undefined;
   const recordDir = opts.recordFile === '' ? undefined : process.env.OKTA_SANDBOX_RECORD_DIR;
-  const auth: { server?: SandboxOAuth } = {};
+  const auth: { server?: SandboxOAuth; extra?: SandboxExtraEndpoints } = {};
   const server = new SandboxServer({
     org,
     router,
     apiToken: SANDBOX_API_TOKEN,
     clientId,
     oauth: () => auth.server,
+    extra: () => auth.extra,
     latencyMs: opts.latencyMs ?? 0,
     concurrencyLimit: opts.concurrencyLimit,
     get recordFile() {
@@ -165,6 +176,23 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     now,
   });
   auth.server = oauth;
+  let oidc;
+  try {
+    oidc = await createSandboxOidc({
+      org,
+      oauth,
+      seed,
+      serviceClientId: clientId,
+      grantedScopes: opts.grantedScopes ? [...opts.grantedScopes] : '*',
+      requireDpop: opts.dpop ?? false,
+      ...(opts.oidc ? { options: opts.oidc } : {}),
+    });
+  } catch (e) {
+    await server.close();
+    rmSync(keyDir, { recursive: true, force: true });
+    throw e;
+  }
+  auth.extra = oidc;
 
   let closed = false;
   return {
@@ -178,6 +206,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     org,
     stats: server.stats,
     oauth,
+    oidc,
     async close() {
       if (closed) return;
       closed = true;

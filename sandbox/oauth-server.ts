@@ -61,6 +61,56 @@ export interface SandboxOAuthServer extends SandboxOAuth {
   currentNonce(): string;
   /** Tokens issued and still valid (tests). */
   activeTokenCount(): number;
+  /** What the analyst sign-in (sandbox/oidc.ts) builds on: DPoP, client assertions, access tokens. */
+  readonly core: OAuthCore;
+  /** Hands the user grants (authorization_code, refresh_token, device_code) to the OIDC provider. */
+  setUserGrants(handler: UserGrantHandler): void;
+}
+
+/** An access token as the server keeps it (never the token text itself). */
+export interface IssuedToken {
+  clientId: string;
+  scopes: string[];
+  expiresAt: number;
+  jkt?: string;
+  revoked: boolean;
+  /** The user it acts for (user grants only). */
+  userId?: string;
+  /** The refresh-token family it was minted in (user grants only). */
+  grantId?: string;
+}
+
+/** The token endpoint's grants for signed-in users, answered by sandbox/oidc.ts. */
+export interface UserGrantHandler {
+  grantTypes: ReadonlySet<string>;
+  token(req: SandboxHttpRequest, form: URLSearchParams): Promise<SandboxHttpResponse>;
+  /** A user's access tokens stop working when the user is no longer ACTIVE (suspended, deactivated …). */
+  userActive(userId: string): boolean;
+}
+
+export interface OAuthCore {
+  /** e.g. http://127.0.0.1:4321 */
+  readonly origin: string;
+  now(): number;
+  /** Access token lifetime (seconds). */
+  readonly lifetimeSeconds: number;
+  /**
+   * Checks the DPoP header of a token-endpoint request (one proof, valid, with the current nonce)
+   * and returns the key's thumbprint; undefined when none was sent and none is `required`.
+   * Throws a Refusal (invalid_dpop_proof, use_dpop_nonce with a DPoP-Nonce header).
+   */
+  tokenEndpointProof(req: SandboxHttpRequest, required: boolean): Promise<string | undefined>;
+  /** Authenticates a private_key_jwt client assertion (consumes its jti). Throws a Refusal. */
+  verifyAssertion(assertion: string, reqOrigin: string): Promise<SandboxOAuthApp>;
+  mint(t: Omit<IssuedToken, 'expiresAt' | 'revoked'>): { accessToken: string; expiresIn: number };
+  /** The stored access token, if it was issued here (revoked or expired ones too). */
+  find(accessToken: string): IssuedToken | undefined;
+  /** Revokes the access tokens that match; returns how many were live. */
+  revokeWhere(match: (t: IssuedToken) => boolean): number;
+  /** A token-endpoint error answer (counted in the stats). */
+  tokenError(r: Refusal): SandboxHttpResponse;
+  /** Authenticates a resource request (Bearer or DPoP) as the API does. */
+  authenticate: SandboxOAuth['authenticate'];
 }
 
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -128,17 +178,10 @@ const T = {
   tokenRevoked: 'The access token has been revoked.',
 };
 
-interface IssuedToken {
-  clientId: string;
-  scopes: string[];
-  expiresAt: number;
-  jkt?: string;
-  revoked: boolean;
-}
-
 type ProofResult = { ok: true; jkt: string; nonce?: string } | { ok: false; description: string };
 
-class Refusal {
+/** An OAuth error answer, thrown inside the token endpoint. */
+export class Refusal {
   constructor(
     readonly status: number,
     readonly error: string,
@@ -188,6 +231,7 @@ export function createSandboxOAuth(opts: SandboxOAuthServerOptions): SandboxOAut
   const usedAssertions = new Map<string, number>(); // clientId + jti → expiry (ms)
   const usedProofs = new Map<string, number>(); // jkt + jti → forget after (ms)
   const tokens = new Map<string, IssuedToken>();
+  let userGrants: UserGrantHandler | undefined;
   let nonce = { current: randomBytes(24).toString('base64url'), issuedAt: opts.now(), previous: undefined as { value: string; until: number } | undefined };
 
   const stats: SandboxOAuthServerStats = { tokenRequests: 0, tokensMinted: 0, tokenErrors: 0, nonceChallenges: 0, apiAccepted: 0, apiRefused: 0 };
@@ -343,6 +387,26 @@ export function createSandboxOAuth(opts: SandboxOAuthServerOptions): SandboxOAut
     return { ok: true, jkt, ...(typeof payload.nonce === 'string' ? { nonce: payload.nonce } : {}) };
   }
 
+  async function tokenEndpointProof(req: SandboxHttpRequest, required: boolean): Promise<string | undefined> {
+    const dpopHeader = header(req, 'dpop');
+    if (dpopHeader === undefined) {
+      if (required) throw new Refusal(400, 'invalid_dpop_proof', T.dpopMissing);
+      return undefined;
+    }
+    if (dpopHeader.includes(',')) throw new Refusal(400, 'invalid_dpop_proof', T.dpopMultiple);
+    const r = await verifyProof(dpopHeader.trim(), 'POST', req.url);
+    if (!r.ok) throw new Refusal(400, 'invalid_dpop_proof', r.description);
+    if (!nonceValid(r.nonce)) throw new Refusal(400, 'use_dpop_nonce', T.useNonce, { 'dpop-nonce': currentNonce() });
+    return r.jkt;
+  }
+
+  function mint(t: Omit<IssuedToken, 'expiresAt' | 'revoked'>): { accessToken: string; expiresIn: number } {
+    const accessToken = `sbx.${randomBytes(32).toString('base64url')}`;
+    tokens.set(accessToken, { ...t, scopes: [...t.scopes], expiresAt: opts.now() + lifetime * 1000, revoked: false });
+    stats.tokensMinted++;
+    return { accessToken, expiresIn: lifetime };
+  }
+
   async function handleToken(req: SandboxHttpRequest): Promise<SandboxHttpResponse> {
     stats.tokenRequests++;
     prune();
@@ -368,9 +432,11 @@ export function createSandboxOAuth(opts: SandboxOAuthServerOptions): SandboxOAut
     if (assertion !== undefined && (basic || p('client_secret') !== undefined || p('client_id') !== undefined)) {
       throw new Refusal(401, 'invalid_request', T.multipleCredentials);
     }
+    const grant = p('grant_type');
+    // A signed-in user's grants belong to the OIDC apps (their own client authentication rules).
+    if (grant && userGrants?.grantTypes.has(grant)) return userGrants.token(req, form);
     if (assertion === undefined && (basic || p('client_secret') !== undefined)) throw new Refusal(401, 'invalid_client', T.privateKeyJwtOnly);
 
-    const grant = p('grant_type');
     if (!grant) throw new Refusal(400, 'invalid_request', T.missingGrant);
     if (grant !== 'client_credentials') throw new Refusal(400, 'unsupported_grant_type', T.unsupportedGrant);
 
@@ -380,17 +446,7 @@ export function createSandboxOAuth(opts: SandboxOAuthServerOptions): SandboxOAut
     const app = await verifyAssertion(assertion, reqOrigin);
 
     // DPoP: required by the app, or offered by the client.
-    const dpopHeader = header(req, 'dpop');
-    let jkt: string | undefined;
-    if (dpopHeader !== undefined) {
-      if (dpopHeader.includes(',')) throw new Refusal(400, 'invalid_dpop_proof', T.dpopMultiple);
-      const r = await verifyProof(dpopHeader.trim(), 'POST', req.url);
-      if (!r.ok) throw new Refusal(400, 'invalid_dpop_proof', r.description);
-      if (!nonceValid(r.nonce)) throw new Refusal(400, 'use_dpop_nonce', T.useNonce, { 'dpop-nonce': currentNonce() });
-      jkt = r.jkt;
-    } else if (app.requireDpop) {
-      throw new Refusal(400, 'invalid_dpop_proof', T.dpopMissing);
-    }
+    const jkt = await tokenEndpointProof(req, app.requireDpop);
 
     const scopeParam = p('scope');
     const requested = [...new Set((scopeParam ?? '').split(' ').filter(Boolean))];
@@ -399,15 +455,7 @@ export function createSandboxOAuth(opts: SandboxOAuthServerOptions): SandboxOAut
     const refused = granted === '*' ? [] : requested.filter((s) => !granted.includes(s));
     if (refused.length) throw new Refusal(400, 'invalid_scope', T.illegalScopes(refused));
 
-    const accessToken = `sbx.${randomBytes(32).toString('base64url')}`;
-    tokens.set(accessToken, {
-      clientId: app.clientId,
-      scopes: requested,
-      expiresAt: opts.now() + lifetime * 1000,
-      revoked: false,
-      ...(jkt ? { jkt } : {}),
-    });
-    stats.tokensMinted++;
+    const { accessToken } = mint({ clientId: app.clientId, scopes: requested, ...(jkt ? { jkt } : {}) });
     return {
       status: 200,
       headers: { 'cache-control': 'no-store', pragma: 'no-cache' },
@@ -460,6 +508,7 @@ export function createSandboxOAuth(opts: SandboxOAuthServerOptions): SandboxOAut
     if (!t) return apiRefusal(req, scheme, 401, 'invalid_token', T.tokenInvalid);
     if (t.revoked) return apiRefusal(req, scheme, 401, 'invalid_token', T.tokenRevoked);
     if (t.expiresAt <= opts.now()) return apiRefusal(req, scheme, 401, 'invalid_token', T.tokenExpired);
+    if (t.userId !== undefined && !userGrants?.userActive(t.userId)) return apiRefusal(req, scheme, 401, 'invalid_token', T.tokenInvalid);
 
     if (t.jkt) {
       if (scheme !== 'DPoP') return apiRefusal(req, 'DPoP', 400, 'invalid_request', T.dpopSchemeRequired);
@@ -477,13 +526,39 @@ export function createSandboxOAuth(opts: SandboxOAuthServerOptions): SandboxOAut
       return apiRefusal(req, 'DPoP', 401, 'invalid_token', T.notDpopBound);
     }
     stats.apiAccepted++;
-    return { ok: true, principal: { kind: 'oauth', scopes: [...t.scopes], clientId: t.clientId } };
+    return { ok: true, principal: { kind: 'oauth', scopes: [...t.scopes], clientId: t.clientId, ...(t.userId !== undefined ? { userId: t.userId } : {}) } };
   }
+
+  const core: OAuthCore = {
+    origin,
+    now: opts.now,
+    lifetimeSeconds: lifetime,
+    tokenEndpointProof,
+    verifyAssertion,
+    mint,
+    find: (accessToken) => tokens.get(accessToken),
+    revokeWhere(match) {
+      const now = opts.now();
+      let n = 0;
+      for (const t of tokens.values()) {
+        if (!match(t)) continue;
+        if (!t.revoked && t.expiresAt > now) n++;
+        t.revoked = true;
+      }
+      return n;
+    },
+    tokenError,
+    authenticate,
+  };
 
   return {
     handleToken,
     authenticate,
     stats,
+    core,
+    setUserGrants(handler) {
+      userGrants = handler;
+    },
     updateApp(clientId, patch) {
       const app = apps.get(clientId);
       if (!app) throw new Error(`sandbox: no OAuth app ${clientId}`);

@@ -13,6 +13,10 @@ export interface SandboxHttpRequest {
   headers: Record<string, string | undefined>;
   /** Raw request body text. */
   body: string;
+  /** The caller's address (System Log events of sign-ins). */
+  remoteAddress?: string;
+  /** X-Okta-Request-Id of this exchange. */
+  requestId?: string;
 }
 
 export interface SandboxHttpResponse {
@@ -20,6 +24,10 @@ export interface SandboxHttpResponse {
   headers: Record<string, string>;
   /** JSON-serialisable body (undefined for an empty body). */
   body: unknown;
+  /** A body that is not JSON (HTML pages); set its Content-Type in `headers`. Wins over `body`. */
+  text?: string;
+  /** Not written to the recording: pages for people (sign-in, device activation), not Okta's API. */
+  unrecorded?: boolean;
 }
 
 export interface SandboxOAuthApp {
@@ -38,6 +46,8 @@ export interface Principal {
   /** '*' for an API token (it inherits its admin's rights). */
   scopes: string[] | '*';
   clientId?: string;
+  /** The signed-in user an access token acts for (Authorization Code or device grant); absent for a service app. */
+  userId?: string;
 }
 
 export interface SandboxOAuthStats {
@@ -68,4 +78,17 @@ export interface SandboxOAuthOptions {
   now: () => number;
   /** Access token lifetime in seconds (Okta: 3600). */
   tokenLifetimeSeconds?: number;
+}
+
+/**
+ * Endpoints served beside the management API and the token endpoint: the analyst sign-in of the
+ * OIDC apps (sandbox/oidc.ts). The server asks it which paths it serves and, for a user's access
+ * token, whether the user's own admin roles allow a route.
+ */
+export interface SandboxExtraEndpoints {
+  /** The rate-limit bucket of a path this serves; undefined when it serves none. */
+  bucketOf(method: string, path: string): string | undefined;
+  handle(req: SandboxHttpRequest): Promise<SandboxHttpResponse>;
+  /** Whether a signed-in user may call a management route (their admin roles); false → 403 E0000006. */
+  userMay(userId: string, route: { method: string; template: string; scope: string; params: Record<string, string> }): boolean;
 }

@@ -21,6 +21,7 @@ import {
   userActor,
   userTarget,
   type ActionContext,
+  type BuildEventInput,
   type LogTarget,
 } from './seed-logs.js';
 import type {
@@ -816,7 +817,14 @@ export class SandboxOrg {
   }
 
   /** Appends the event an API call causes (persisted and published now). */
-  log(ctx: ActionContext, eventType: string, targets: LogTarget[] | null, outcome?: { result: string; reason: string | null }, debugData?: Record<string, unknown>): LogEvent {
+  log(
+    ctx: ActionContext,
+    eventType: string,
+    targets: LogTarget[] | null,
+    outcome?: { result: string; reason: string | null },
+    debugData?: Record<string, unknown>,
+    overrides?: Pick<BuildEventInput, 'severity' | 'legacyEventType'>,
+  ): LogEvent {
     const nowMs = this.now();
     const ev = buildEvent({
       uuid: this.rng.uuid(),
@@ -830,6 +838,7 @@ export class SandboxOrg {
       requestId: ctx.requestId,
       requestUri: ctx.requestUri,
       debugData,
+      ...overrides,
     });
     this.logs.append(ev, nowMs);
     return ev;

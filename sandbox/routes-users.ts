@@ -38,10 +38,11 @@ function jsonBody(req: RouteRequest): Record<string, unknown> {
   return b as Record<string, unknown>;
 }
 
-/** The user a path's `{id}` names; `me` is the API token's admin. */
+/** The user a path's `{id}` names; `me` is the API token's admin, or the signed-in user of a user's token. */
 function pathUser(req: RouteRequest, name = 'id'): SandboxUser {
   const id = req.params[name]!;
   if (id === 'me') {
+    if (req.principal.userId !== undefined) return req.org.users.get(req.principal.userId) ?? req.org.requireUser(req.principal.userId);
     if (req.principal.kind !== 'ssws') throw notFound('me', 'User');
     return req.org.users.get(req.org.adminUserId)!;
   }

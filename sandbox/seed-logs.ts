@@ -87,6 +87,13 @@ export const EVENT_TYPES: Record<string, EventTypeInfo> = {
   'application.user_membership.remove': { displayMessage: 'Remove user from application membership', legacyEventType: 'app.generic.unauth_app_access_attempt', severity: 'INFO' },
   'application.group_membership.add': { displayMessage: 'Add assigned application to group', legacyEventType: 'app.generic.config.app_group_assignment', severity: 'INFO' },
   'app.oauth2.as.token.grant.access_token': { displayMessage: 'OAuth2 access token is granted', legacyEventType: 'app.oauth2.as.token.grant.access_token_success', severity: 'INFO' },
+  // The org authorization server's events (analyst sign-in to the OIDC apps).
+  'app.oauth2.authorize.code': { displayMessage: 'OAuth2 authorization code request', legacyEventType: 'app.oauth2.authorize.code_success', severity: 'INFO' },
+  'app.oauth2.token.grant.access_token': { displayMessage: 'OAuth2 access token is granted', legacyEventType: 'app.oauth2.token.grant.access_token_success', severity: 'INFO' },
+  'app.oauth2.token.grant.id_token': { displayMessage: 'OIDC id token is granted', legacyEventType: 'app.oauth2.token.grant.id_token_success', severity: 'INFO' },
+  'app.oauth2.token.grant.refresh_token': { displayMessage: 'OAuth2 refresh token is granted', legacyEventType: 'app.oauth2.token.grant.refresh_token_success', severity: 'INFO' },
+  'app.oauth2.token.revoke': { displayMessage: 'OAuth2 token revocation request', legacyEventType: 'app.oauth2.token.revoke_success', severity: 'INFO' },
+  'app.oauth2.token.detect_reuse': { displayMessage: 'Attempted reuse of a rotated refresh token detected', legacyEventType: null, severity: 'WARN' },
   'system.api_token.create': { displayMessage: 'Create API token', legacyEventType: 'api.token.create', severity: 'INFO' },
   'system.operation.rate_limit.violation': { displayMessage: 'Rate limit violation', legacyEventType: 'core.framework.ratelimit.exceeded', severity: 'WARN' },
   'system.operation.rate_limit.warning': { displayMessage: 'Rate limit warning', legacyEventType: 'core.framework.ratelimit.warning', severity: 'WARN' },

@@ -8,7 +8,7 @@ import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { errors, SandboxHttpError, type OktaErrorBody } from './errors.js';
-import type { Principal, SandboxHttpRequest, SandboxHttpResponse, SandboxOAuth, SandboxOAuthStats } from './oauth-types.js';
+import type { Principal, SandboxExtraEndpoints, SandboxHttpRequest, SandboxHttpResponse, SandboxOAuth, SandboxOAuthStats } from './oauth-types.js';
 import type { ActionContext, SandboxOrg } from './org.js';
 import { randomAlnum } from './random.js';
 import { hasScope, Router, type RouteResult } from './router.js';
@@ -30,6 +30,8 @@ export interface ServerDeps {
   apiToken: string;
   clientId: string;
   oauth: () => SandboxOAuth | undefined;
+  /** The analyst sign-in (OIDC apps): authorize, sign-in pages, revoke, device flow, keys … */
+  extra?: () => SandboxExtraEndpoints | undefined;
   latencyMs: number;
   concurrencyLimit?: number;
   recordFile?: string;
@@ -41,6 +43,10 @@ interface Outgoing {
   headers: Record<string, string | string[]>;
   body?: unknown;
   rawJson?: string;
+  /** A body that is not JSON (HTML); its Content-Type is in `headers`. */
+  text?: string;
+  /** Not recorded (pages for people, not Okta's API). */
+  unrecorded?: boolean;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -57,8 +63,8 @@ function decodeQuery(params: URLSearchParams): Record<string, string | string[]>
   return out;
 }
 
-const REDACT_FORM = new Set(['client_assertion', 'client_secret', 'password']);
-const REDACT_JSON = new Set(['access_token', 'refresh_token', 'id_token']);
+const REDACT_FORM = new Set(['client_assertion', 'client_secret', 'password', 'code', 'code_verifier', 'refresh_token', 'device_code', 'token']);
+const REDACT_JSON = new Set(['access_token', 'refresh_token', 'id_token', 'device_code', 'user_code', 'verification_uri_complete']);
 
 export class SandboxServer {
   readonly stats: SandboxStats;
@@ -149,7 +155,9 @@ export class SandboxServer {
     const routeKey = matched && 'route' in matched ? `${method} ${matched.route.template}` : 'unmatched';
     this.stats.byRoute[routeKey] = (this.stats.byRoute[routeKey] ?? 0) + 1;
     const isToken = path === '/oauth2/v1/token';
-    const bucket = isToken ? 'token' : matched ? ('route' in matched ? matched.route.bucket : matched.bucket) : 'other';
+    const extra = this.deps.extra?.();
+    const extraBucket = !isToken && !matched ? extra?.bucketOf(method, path) : undefined;
+    const bucket = isToken ? 'token' : matched ? ('route' in matched ? matched.route.bucket : matched.bucket) : (extraBucket ?? 'other');
 
     const record = (out: Outgoing) => this.record(method, path, query, rawBody, headers['content-type'], out);
     const send = (out: Outgoing) => {
@@ -201,7 +209,7 @@ export class SandboxServer {
         return;
       }
 
-      const sreq: SandboxHttpRequest = { method, url, headers, body: rawBody };
+      const sreq: SandboxHttpRequest = { method, url, headers, body: rawBody, remoteAddress: normaliseIp(req.socket.remoteAddress), requestId };
       if (isToken) {
         const oauth = this.deps.oauth();
         if (method !== 'POST') {
@@ -214,6 +222,11 @@ export class SandboxServer {
         }
         const r = await oauth.handleToken(sreq);
         send(this.fromOAuth(r, base));
+        return;
+      }
+
+      if (extra && extraBucket !== undefined) {
+        send(this.fromOAuth(await extra.handle(sreq), base));
         return;
       }
 
@@ -266,6 +279,11 @@ export class SandboxServer {
         });
         return;
       }
+      // A user's token is limited by the user's own admin roles (Okta answers 403 E0000006).
+      if (principal.userId !== undefined && !(this.deps.extra?.()?.userMay(principal.userId, { method, template: route.template, scope: route.scope, params }) ?? false)) {
+        send({ status: 403, headers: base, body: errors.accessDenied().body });
+        return;
+      }
 
       let body: unknown;
       if (rawBody.trim() !== '') {
@@ -299,10 +317,13 @@ export class SandboxServer {
    */
   private callerContext(headers: Record<string, string | undefined>, remote: string | undefined, requestId: string, requestUri: string, principal?: Principal): ActionContext {
     const org = this.deps.org;
+    const user = principal?.userId !== undefined ? org.users.get(principal.userId) : undefined;
     const app = principal ? principal.kind !== 'ssws' : /^(bearer|dpop)\s/i.test(headers.authorization ?? '');
     const clientId = (principal && principal.kind !== 'ssws' ? principal.clientId : undefined) ?? this.deps.clientId;
     return {
-      actor: app
+      actor: user
+        ? userActor(user)
+        : app
         ? { id: clientId, type: 'PublicClientApp', alternateId: clientId, displayName: 'okta-soar sandbox service app', detailEntry: null }
         : userActor(org.users.get(org.adminUserId) ?? [...org.users.values()][0]!),
       client: apiClient(normaliseIp(remote), headers['user-agent'] ?? ''),
@@ -313,11 +334,11 @@ export class SandboxServer {
 
   private fromOAuth(r: SandboxHttpResponse, base: Record<string, string | string[]>): Outgoing {
     if (r.status === 429) this.stats.status429++;
-    return { status: r.status, headers: { ...base, ...r.headers }, body: r.body };
+    return { status: r.status, headers: { ...base, ...r.headers }, body: r.body, ...(r.text !== undefined ? { text: r.text } : {}), ...(r.unrecorded ? { unrecorded: true } : {}) };
   }
 
   private write(res: ServerResponse, out: Outgoing): void {
-    const text = out.rawJson ?? (out.body === undefined ? '' : JSON.stringify(out.body));
+    const text = out.text ?? out.rawJson ?? (out.body === undefined ? '' : JSON.stringify(out.body));
     // Date follows the sandbox clock, so Reset − Date (what Okta's SDKs wait) is consistent with a test clock.
     const headers: Record<string, string | string[]> = { Date: new Date(this.deps.org.now()).toUTCString(), 'Content-Type': 'application/json', ...out.headers };
     if (out.status === 204) {
@@ -332,7 +353,7 @@ export class SandboxServer {
 
   private record(method: string, path: string, query: URLSearchParams, rawBody: string, contentType: string | undefined, out: Outgoing): void {
     const file = this.deps.recordFile;
-    if (!file) return;
+    if (!file || out.unrecorded) return;
     const entry: Record<string, unknown> = { method, path, query: decodeQuery(query), status: out.status };
     if (rawBody.trim() !== '') {
       if ((contentType ?? '').includes('application/x-www-form-urlencoded')) {
@@ -351,7 +372,8 @@ export class SandboxServer {
     if (out.status !== 0 && out.status !== 204) {
       const ct = String(out.headers['Content-Type'] ?? 'application/json');
       let bodyText: string | undefined;
-      if (out.rawJson !== undefined) bodyText = out.rawJson;
+      if (out.text !== undefined) bodyText = JSON.stringify(out.text);
+      else if (out.rawJson !== undefined) bodyText = out.rawJson;
       else if (out.body !== undefined) {
         const b = out.body;
         bodyText = JSON.stringify(

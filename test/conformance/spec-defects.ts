@@ -256,6 +256,33 @@ export const SPEC_DEFECTS: readonly SpecDefect[] = [
       delete s.oneOf;
     },
   },
+  {
+    id: 'authorize-responses-omitted',
+    spec: 'oauth',
+    where: 'GET and POST /oauth2/v1/authorize (operations authorize, authorizeWithPost): responses',
+    specSays:
+      'Only 429 is declared. The operations\' own description says: "Example responses are intentionally omitted, but include ' +
+      'displaying a sign-in prompt, redirecting to the client app, or displaying an error."',
+    oktaSends:
+      'The sign-in page (200, text/html); a redirect to the registered redirect URI with `code` and `state`, or with `error` ' +
+      '(302, no body; with response_mode=form_post a 200 page that posts them); or Okta\'s own error page (400, text/html) ' +
+      'when the client id or the redirect URI is wrong, which is never redirected.',
+    evidence:
+      'The description of both operations in oauth.yaml (quoted above); RFC 6749 §4.1.2 and §4.1.2.1 (the authorization ' +
+      'response and error response are redirects; an invalid redirect URI or client id must not be redirected); Okta\'s ' +
+      'error catalogue (okta-developer-docs data/oauth2-error-codes.json: illegal_redirect_uri and invalid_client_id, HTTP 400).',
+    workaround: 'Both operations also declare 200 (text/html, a string), 302 (no body) and 400 (text/html, a string).',
+    apply: (doc) => {
+      for (const method of ['get', 'post']) {
+        const responses = at(doc, `/paths/~1oauth2~1v1~1authorize/${method}/responses`);
+        if (['200', '302', '400'].some((k) => k in responses)) throw new Error('spec-defects: authorize-responses-omitted: /authorize declares these responses now; revisit this defect');
+        const page = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
+        responses['200'] = page('The sign-in page, or the form_post page that sends the response to the client');
+        responses['302'] = { description: 'Redirect to the client with the authorization response or an error' };
+        responses['400'] = page('Okta\'s error page: the client id or the redirect URI is wrong');
+      }
+    },
+  },
 ];
 
 function replacePattern(node: unknown, from: string, to: string, seen = new Set<unknown>()): number {

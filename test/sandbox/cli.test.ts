@@ -27,7 +27,13 @@ describe('okta-soar sandbox', () => {
     const err = sink();
     const done = sandboxMain(['--json', '--log-events', '10', '--users', '12'], { stdout: out.stream, stderr: err.stream });
     const facts = JSON.parse(await out.firstLine());
-    expect(Object.keys(facts).sort()).toEqual(['apiToken', 'clientId', 'keyId', 'privateKeyFile', 'url']);
+    expect(Object.keys(facts).sort()).toEqual(['apiToken', 'clientId', 'keyId', 'nativeClientId', 'privateKeyFile', 'redirectUri', 'signInUsers', 'url', 'webClientId', 'webClientSecret']);
+    expect(facts).toMatchObject({ redirectUri: 'http://127.0.0.1:8400/callback', webClientSecret: 'sandbox-web-app-client-secret-not-a-secret', nativeClientId: expect.stringMatching(/^0oa/) });
+    expect(facts.signInUsers.slice(0, 3)).toEqual([
+      { login: 'admin@example.com', password: 'sandbox-admin', roles: ['SUPER_ADMIN'], status: 'ACTIVE', assigned: true },
+      { login: 'alice@example.com', password: 'sandbox-alice', roles: ['ORG_ADMIN'], status: 'ACTIVE', assigned: true },
+      { login: 'bob@example.com', password: 'sandbox-bob', roles: [], status: 'ACTIVE', assigned: true },
+    ]);
     expect(facts.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const r = await fetch(`${facts.url}/api/v1/users/alice@example.com`, { headers: { Authorization: `SSWS ${facts.apiToken}` } });
     expect(r.status).toBe(200);
@@ -46,6 +52,9 @@ describe('okta-soar sandbox', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(out.text()).toMatch(/API token\s+00sandbox-api-token-not-a-secret/);
     expect(out.text()).toMatch(/Org URL\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(out.text()).toMatch(/Redirect URI\s+http:\/\/127\.0\.0\.1:8400\/callback/);
+    expect(out.text()).toMatch(/alice@example\.com\s+sandbox-alice\s+ORG_ADMIN/);
+    expect(out.text()).toMatch(/mallory@example\.com\s+sandbox-mallory\s+not assigned: error=access_denied/);
     process.emit('SIGINT');
     expect(await done).toBe(0);
   });
@@ -55,5 +64,11 @@ describe('okta-soar sandbox', () => {
     expect(await sandboxMain(['--bogus'], { stdout: sink().stream, stderr: err.stream })).toBe(2);
     expect(err.text()).toContain('unknown option --bogus');
     expect(parseSandboxArgs(['--port', '0', '--seed=7']).opts).toEqual({ port: 0, seed: 7 });
+    expect(parseSandboxArgs(['--redirect-uri', 'http://localhost:9000/cb', '--redirect-uri=http://127.0.0.1:8400/callback']).opts).toEqual({
+      oidc: { redirectUris: ['http://localhost:9000/cb', 'http://127.0.0.1:8400/callback'] },
+    });
+    const bad = sink();
+    expect(await sandboxMain(['--redirect-uri', '/callback'], { stdout: sink().stream, stderr: bad.stream })).toBe(2);
+    expect(bad.text()).toContain('--redirect-uri needs an absolute URL');
   });
 });
