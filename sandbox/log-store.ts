@@ -31,6 +31,11 @@ export class StoredEvent {
     this.built = event;
   }
 
+  /** Whether the body exists yet (a seeded event's is built on first access). */
+  get materialised(): boolean {
+    return this.built !== undefined;
+  }
+
   /** The event body (seeded events are built on first access, then kept). */
   get event(): LogEvent {
     return (this.built ??= this.source!.make(this.index));

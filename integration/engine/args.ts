@@ -171,6 +171,11 @@ function validatorFor(c: ManifestCommand): ValidateFunction {
 const TRUE = new Set(['true', 'yes', '1', 'on']);
 const FALSE = new Set(['false', 'no', '0', 'off']);
 
+/** Whether a raw boolean argument reads as true, by the same words the coercion below accepts (faces that must know before dispatch, e.g. a dry run). */
+export function readsTrue(raw: unknown): boolean {
+  return raw === true || (typeof raw === 'string' && TRUE.has(raw.trim().toLowerCase()));
+}
+
 function schemaType(s: JsonSchema): string | undefined {
   return typeof s.type === 'string' ? s.type : undefined;
 }

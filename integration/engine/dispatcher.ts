@@ -3,10 +3,11 @@ import { systemClock, type Clock } from '../base/clock.js';
 import type { CommandContext, Handler, HandlerTable } from './command.js';
 import { resolveConfig } from './config.js';
 import { ArgumentError, OktaApiError, showValue, SoarError, UsageError } from '../base/errors.js';
-import { loadManifest, type ManifestCommand } from './manifest.js';
+import { loadManifest, type ManifestCommand, type ManifestOutput } from './manifest.js';
 import { CallScope, type PlannedRequest } from '../okta/call-scope.js';
 import { clientForCall, type ClientPool } from '../okta/client-pool.js';
 import type { Transport } from '../okta/types.js';
+import type { OktaObserver } from '../okta/observer.js';
 import { holdSecrets, redact } from '../base/redact.js';
 import { errorEntry, resultEntry, tableToMarkdown, type CommandResult } from './results.js';
 import type { StateStore } from '../state/store.js';
@@ -29,6 +30,8 @@ export interface RunOptions {
   debug?: (line: string) => void;
   /** Reuse clients (rate budgets, connections) across calls: serve mode. */
   clients?: ClientPool;
+  /** Sees every answer from Okta, rate-limit wait and token mint (serve's metrics). */
+  observer?: OktaObserver;
   /**
    * Several orgs (an OKTA_INSTANCES_FILE, loadInstances): the `using` argument picks one, whose
    * parameters go over `params` and whose state is its own part of `state` (contract §8).
@@ -153,6 +156,14 @@ async function dispatch(handlers: HandlerTable, name: string, rawArgs: Record<st
     release();
   }
 }
+
+/** The context a dry run writes (Okta.DryRun, below): what a face that describes results adds for a command that changes Okta. */
+export const DRY_RUN_OUTPUTS: readonly ManifestOutput[] = [
+  { contextPath: 'Okta.DryRun.Command', type: 'String', description: 'The command planned (dry run: nothing was sent).' },
+  { contextPath: 'Okta.DryRun.Requests.Method', type: 'String', description: 'HTTP method of a change request that would be sent.' },
+  { contextPath: 'Okta.DryRun.Requests.Path', type: 'String', description: 'Its path on the org.' },
+  { contextPath: 'Okta.DryRun.Requests.Body', type: 'String', description: 'Its JSON body (redacted), or empty.' },
+];
 
 async function dryRunResults(name: string, handler: Handler, ctx: CommandContext, log: PlannedRequest[]): Promise<CommandResult[]> {
   let note = '';

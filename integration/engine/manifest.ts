@@ -48,6 +48,10 @@ export interface ManifestCommand {
   execution?: boolean;
   changes?: boolean;
   bulk?: boolean;
+  /** With `changes`: the change can take something away (default true); false when it only adds. */
+  destructive?: boolean;
+  /** With `changes`: repeating it with the same arguments changes nothing more (default false). */
+  idempotent?: boolean;
   scopes: string[];
   requireOneOf?: string[][];
   arguments: ManifestArgument[];

@@ -11,6 +11,7 @@ import { checkScopes } from '../engine/scopes.js';
 import { oktaTime, parseTime } from '../base/time.js';
 import type { Params } from '../engine/types.js';
 import type { LogEvent } from '../okta/logs.js';
+import type { OktaObserver } from '../okta/observer.js';
 import { DEFAULT_FETCH_FILTER } from './default-filter.js';
 import { eventId, parseSeverityMap, toIncident, type Incident } from './incidents.js';
 import { checkLastRun, fingerprintOf, LOGS_PATH, MAX_PAGE, nextSeen, type FetchLastRun, type ResetReason } from './last-run.js';
@@ -34,6 +35,8 @@ export interface FetchOptions {
   debug?: (line: string) => void;
   /** Reuse clients (connections, rate budgets) across cycles: --follow and serve. */
   clients?: ClientPool;
+  /** Sees every answer from Okta, rate-limit wait and token mint (serve's metrics). */
+  observer?: OktaObserver;
 }
 
 /** Why a cycle ended. */

@@ -5,6 +5,7 @@ import { processStore } from '../state/process-store.js';
 import type { StateStore } from '../state/store.js';
 import { buildClient, type BuiltClient, type ClientDeps } from './factory.js';
 import type { Transport } from './types.js';
+import type { OktaObserver } from './observer.js';
 
 /**
  * Clients shared across calls (serve mode, the shell): one rate budget, one connection pool
@@ -43,6 +44,8 @@ export interface CallClientOptions {
   warn?: (line: string) => void;
   /** Reuse clients across calls (serve, --follow); without it the call gets its own. */
   clients?: ClientPool;
+  /** Sees the client's answers, waits and token mints; a pooled client keeps the observer of the call that built it. */
+  observer?: OktaObserver;
 }
 
 /**
@@ -50,7 +53,7 @@ export interface CallClientOptions {
  * otherwise one built for this call, which `done` closes.
  */
 export async function clientForCall(cfg: OktaConfig, o: CallClientOptions): Promise<{ built: BuiltClient; done(): void }> {
-  const deps: ClientDeps = { clock: o.clock, state: o.state ?? processStore, transport: o.transport, debug: o.debug, warn: o.warn };
+  const deps: ClientDeps = { clock: o.clock, state: o.state ?? processStore, transport: o.transport, debug: o.debug, warn: o.warn, observer: o.observer };
   if (o.clients) return { built: await o.clients.get(cfg, deps), done: () => undefined };
   const built = await buildClient(cfg, deps);
   return { built, done: () => built.close() };

@@ -2,6 +2,7 @@ import { AuthError, NetworkError, OktaApiError, RateLimitError, SecurityError, t
 import { redactString } from '../base/redact.js';
 import { parseLinks } from './link.js';
 import { bucketKey, isConcurrencyLimit, RateBudget, readRateHeaders, retryAfterMs } from './rate-budget.js';
+import { notify, rateOf } from './observer.js';
 import { Semaphore } from './semaphore.js';
 import { failureKind } from './transport.js';
 import { buildQuery, checkOwnUrl, fillPath } from './url.js';
@@ -143,6 +144,7 @@ export class OktaHttpClient implements OktaClient {
         throw new NetworkError(`${label}: abandoned, the caller no longer wants the answer`, 'ERR_CANCELED');
       }
       if (slot.refused) throw this.rateLimitError(key, slot.refused.reset, slot.refused.resetAt, true);
+      if (slot.waited > 0) notify(this.opts.observer, 'waited', { bucket: key, ms: slot.waited, reason: 'budget' });
       rateWaited += slot.waited;
       let res: WireResponse;
       const at: { phase: 'auth' | 'wire' } = { phase: 'auth' };
@@ -165,6 +167,7 @@ export class OktaHttpClient implements OktaClient {
         });
       } catch (e) {
         await this.budget.record(key, slot.ticket);
+        if (at.phase === 'wire') notify(this.opts.observer, 'exchange', { bucket: key, status: 0, ms: clock.now() - started });
         // A failed token request (network, or Okta's 5xx) means the API request never left: safe to repeat.
         const tokenOutage = at.phase === 'auth' && e instanceof AuthError && (e.status ?? 0) >= 500;
         if ((!(e instanceof NetworkError) && !tokenOutage) || signal?.aborted) throw e;
@@ -181,6 +184,7 @@ export class OktaHttpClient implements OktaClient {
         continue;
       }
       await this.budget.record(key, slot.ticket, res.headers);
+      if (this.opts.observer) notify(this.opts.observer, 'exchange', { bucket: key, status: res.status, ms: clock.now() - started, ...rateOf(readRateHeaders(res.headers)) });
       this.opts.debug?.(redactString(`${method} ${u.pathname}${u.search} -> ${res.status} (${clock.now() - started} ms)`));
 
       if (res.status >= 200 && res.status < 300) {
@@ -215,6 +219,7 @@ export class OktaHttpClient implements OktaClient {
           }
           this.waitNote(`Okta's rate limit for ${key} was reached`, wait);
         }
+        notify(this.opts.observer, 'waited', { bucket: key, ms: wait, reason: isConcurrencyLimit(r) ? 'concurrency' : 'rate_limit' });
         await clock.sleep(wait, signal);
         rateWaited += wait;
         continue;

@@ -6,6 +6,7 @@ import type { StateStore } from '../state/store.js';
 import { OktaHttpClient } from './client.js';
 import { createTransport } from './transport.js';
 import type { AuthProvider, Transport } from './types.js';
+import type { OktaObserver } from './observer.js';
 import { createSswsAuth } from './auth/ssws.js';
 
 export const USER_AGENT = 'okta-soar/0.1.0';
@@ -16,6 +17,8 @@ export interface ClientDeps {
   transport?: Transport;
   debug?: (line: string) => void;
   warn?: (line: string) => void;
+  /** Sees the client's answers, waits and token mints (serve's metrics). */
+  observer?: OktaObserver;
 }
 
 export interface BuiltClient {
@@ -57,6 +60,7 @@ export async function buildClient(cfg: OktaConfig, deps: ClientDeps): Promise<Bu
       clock: deps.clock,
       warn: deps.warn,
       onSecret: addSecret,
+      observer: deps.observer,
     });
   }
   const client = new OktaHttpClient({
@@ -73,6 +77,7 @@ export async function buildClient(cfg: OktaConfig, deps: ClientDeps): Promise<Bu
     maxConcurrency: cfg.maxConcurrency,
     debug: deps.debug,
     warn: deps.warn,
+    observer: deps.observer,
   });
   return { client, auth, close: () => own?.close() };
 }

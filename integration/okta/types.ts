@@ -1,5 +1,6 @@
 import type { Clock } from '../base/clock.js';
 import type { StateStore } from '../state/store.js';
+import type { OktaObserver } from './observer.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 
@@ -141,4 +142,6 @@ export interface ClientOptions {
   debug?: (line: string) => void;
   /** Warnings for the user (stderr in the CLI). */
   warn?: (line: string) => void;
+  /** Sees every answer, rate-limit wait and token mint (metrics); never told a secret. */
+  observer?: OktaObserver;
 }

@@ -205,7 +205,6 @@ describe('scale', () => {
     // Not recorded for the conformance check: 20 MB of pages would only slow it down.
     const big = await startSandbox({ users: 60, logEvents: 100_000, quiet: true, recordFile: '' });
     try {
-      const t0 = performance.now();
       let next: string | undefined = `/api/v1/logs?since=${q(new Date(Date.now() - 8 * DAY).toISOString())}&limit=1000`;
       let n = 0;
       for (let i = 0; i < 20 && next; i++) {
@@ -214,7 +213,8 @@ describe('scale', () => {
         next = r.links.next;
       }
       expect(n).toBe(20_000);
-      expect(performance.now() - t0).toBeLessThan(5000);
+      // O(limit): only the events handed out were built, not the 100k behind them (timing is the benchmark's job).
+      expect(big.org.events.filter((s) => s.materialised).length).toBeLessThanOrEqual(20_000 + 100);
     } finally {
       await big.close();
     }

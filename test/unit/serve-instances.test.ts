@@ -6,6 +6,7 @@ import nock from 'nock';
 import { dispatch } from '../../entry/index.js';
 import { fetchIncidents } from '../../integration/fetch/index.js';
 import { loadInstances } from '../../integration/engine/instances.js';
+import { fileInstances } from '../../integration/faces/instances.js';
 import { startServer, type Server } from '../../integration/faces/serve/server.js';
 import { MemoryStore } from '../../integration/state/store.js';
 import { fixture, ORG, TOKEN } from '../helpers/fixtures.js';
@@ -20,7 +21,8 @@ beforeAll(async () => {
   nock.enableNetConnect('127.0.0.1');
   const file = path.join(dir, 'instances.yml');
   writeFileSync(file, `instances:\n  acme:\n    url: ${ORG}\n    apitoken: ${TOKEN}\n  other:\n    url: ${OTHER}\n    apitoken: other-token-value\n`, { mode: 0o600 });
-  server = await startServer({ dispatch, token: SERVE_TOKEN, params: {}, state: new MemoryStore(), port: 0, instances: loadInstances(file), fetchIncidents: fetchIncidents as never });
+  const state = new MemoryStore();
+  server = await startServer({ dispatch, token: SERVE_TOKEN, params: {}, state, port: 0, instances: fileInstances(loadInstances(file), state), fetchIncidents: fetchIncidents as never });
 });
 afterAll(async () => {
   await server.close();
@@ -43,7 +45,7 @@ test('"using" in the body sends the command to that instance’s org with its cr
 
 test('an unknown or missing "using" is an error entry naming the instances; nothing is sent', async () => {
   const unknown = await post('/v1/commands/okta-get-user', { username: 'alice@example.com', using: 'nope' });
-  expect(unknown.status).toBe(422);
+  expect(unknown.status).toBe(400);
   expect(((await unknown.json()) as Array<{ Contents: string }>)[0]!.Contents).toMatch(/unknown instance "nope".*acme, other/);
   const missing = await post('/v1/fetch-incidents', {});
   expect(missing.status).toBe(400);

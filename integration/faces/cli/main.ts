@@ -20,6 +20,7 @@ Usage:
   okta-soar keygen                                    a new key for an OAuth service app
   okta-soar serve [--port N] [--host H] [--json]      HTTP engine mode for playbooks
   okta-soar instances [--json]                        the instances (orgs) of OKTA_INSTANCES_FILE
+  okta-soar mcp                                       the commands as MCP tools for AI agents, on stdio
   okta-soar --help | --version | run <command> --help
 
 Flags: --json (one JSON document on stdout), --config FILE.yml, --instances FILE.yml (several orgs; using=NAME picks one),
@@ -84,6 +85,7 @@ const LAZY_VERBS: Record<string, () => Promise<VerbFn>> = {
   instances: async () => (await import('./verbs/instances.js')).instancesVerb,
   shell: async () => (await import('./verbs/shell.js')).shellVerb,
   serve: async () => (await import('./verbs/serve.js')).serveVerb,
+  mcp: async () => (await import('./verbs/mcp.js')).mcpVerb,
 };
 
 /** The CLI: one verb, its exit code. `loadDispatch` brings the engine with the commands (entry/cli.ts). */

@@ -17,7 +17,8 @@ import type { AuthProvider, HttpMethod, Transport, WireRequest, WireResponse } f
 import { CLIENT_ASSERTION_TYPE, createClientAssertion, tokenEndpoint } from './client-assertion.js';
 import { DPOP_KEY_STATE, NonceBook, createDpopProof, loadOrCreateDpopKey, plausibleNonce, type DpopKey } from './dpop.js';
 import { loadSigningKey, type SigningKey } from './keys.js';
-import { clockSkew, readRateHeaders, RESET_MARGIN_MS, retryAfterMs } from '../rate-budget.js';
+import { bucketKey, clockSkew, readRateHeaders, RESET_MARGIN_MS, retryAfterMs } from '../rate-budget.js';
+import { notify, rateOf, type OktaObserver } from '../observer.js';
 import {
   REFRESH_MARGIN_MS,
   TokenCache,
@@ -62,6 +63,8 @@ export interface OAuthAuthOptions {
   userAgent?: string;
   /** Renew this long before expiry (default 5 min, capped at half the token lifetime). */
   refreshMarginMs?: number;
+  /** Sees each token request's answer and each token minted (metrics). */
+  observer?: OktaObserver;
 }
 
 export interface OAuthDescription extends Record<string, unknown> {
@@ -351,6 +354,7 @@ class OAuthProvider implements OAuthAuthProvider {
       if (dpop) this.dpopKeyP = undefined; // pick up a key another process may have rotated
       const minted = await this.requestToken(dpop);
       this.stats.tokensMinted++;
+      notify(this.o.observer, 'tokenMinted', { dpop: minted.dpop });
       try {
         await this.cache.write(tokenCacheKey(this.id, minted.dpop), minted.entry);
       } catch (e) {
@@ -467,6 +471,7 @@ class OAuthProvider implements OAuthAuthProvider {
         waited += wait.ms;
         attempt--; // waiting out a rate limit is not one of the attempts
         if (wait.ms >= 5000) this.o.warn?.(`Okta is rate-limiting its token endpoint; waiting ${Math.round(wait.ms / 1000)} s`);
+        notify(this.o.observer, 'waited', { bucket: bucketKey('POST', safePath(this.tokenUrl)), ms: wait.ms, reason: 'rate_limit' });
         await this.o.clock.sleep(wait.ms);
         continue;
       }
@@ -648,9 +653,14 @@ class OAuthProvider implements OAuthAuthProvider {
 
   private async send(req: WireRequest, secrets: Array<string | undefined>): Promise<WireResponse> {
     for (const s of secrets) if (s) this.live.add(s);
+    const started = this.o.clock.now();
+    const bucket = bucketKey(req.method, safePath(req.url));
     try {
-      return await this.o.transport(req);
+      const res = await this.o.transport(req);
+      notify(this.o.observer, 'exchange', { bucket, status: res.status, ms: this.o.clock.now() - started, ...rateOf(readRateHeaders(res.headers)) });
+      return res;
     } catch (e) {
+      notify(this.o.observer, 'exchange', { bucket, status: 0, ms: this.o.clock.now() - started });
       if (e instanceof SoarError) {
         e.message = this.scrub(e.message);
         if (e.stack) e.stack = this.scrub(e.stack);
