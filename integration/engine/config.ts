@@ -4,7 +4,7 @@ import { ConfigError } from '../base/errors.js';
 import { loadManifest, type ManifestParam } from './manifest.js';
 import type { Params } from './types.js';
 import { getValidator } from './validators.js';
-import { DEFAULT_SCOPES, type AuthMethod, type OktaConfig } from '../okta/config.js';
+import { DEFAULT_REDIRECT_URI, DEFAULT_SCOPES, type AuthMethod, type OktaConfig } from '../okta/config.js';
 
 const require = createRequire(import.meta.url);
 
@@ -140,7 +140,8 @@ export function resolveConfig(input: Params): OktaConfig {
   }
   if (typeof params.url !== 'string') throw new ConfigError('url is not set: set OKTA_URL (e.g. https://acme.okta.com) or url in --config', 'url');
   const origin = normaliseOrgUrl(params.url);
-  const authMethod: AuthMethod = (params.auth_method as AuthMethod | undefined) ?? (params.client_id ? 'oauth' : 'api_token');
+  // Contract §2: a client id and a private key mean a service app, a client id alone an analyst's sign-in.
+  const authMethod: AuthMethod = (params.auth_method as AuthMethod | undefined) ?? (params.client_id ? (params.private_key ? 'oauth' : 'user') : 'api_token');
   const cfg: OktaConfig = {
     origin,
     authMethod,
@@ -161,17 +162,51 @@ export function resolveConfig(input: Params): OktaConfig {
     if (typeof params.apitoken !== 'string' || !params.apitoken.trim())
       throw new ConfigError('API token is missing: set OKTA_API_TOKEN (or use OAuth: OKTA_CLIENT_ID and OKTA_PRIVATE_KEY_FILE)', 'apitoken');
     cfg.apiToken = params.apitoken.trim().replace(/^SSWS\s+/i, '');
+  } else if (authMethod === 'user') {
+    if (!params.client_id)
+      throw new ConfigError("auth_method user needs client_id (OKTA_CLIENT_ID): the Client ID of the analysts' OIDC app", 'client_id');
+    checkOktaScopes(cfg.scopes);
+    cfg.clientId = String(params.client_id);
+    if (typeof params.client_secret === 'string' && params.client_secret.trim()) cfg.clientSecret = params.client_secret.trim();
+    cfg.redirectUri = normaliseRedirectUri(String(params.redirect_uri ?? DEFAULT_REDIRECT_URI));
+    cfg.loginTimeoutMs = Number(params.login_timeout_seconds ?? 300) * 1000;
   } else {
     const missing = [!params.client_id && 'client_id (OKTA_CLIENT_ID)', !params.private_key && 'private_key (OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE)'].filter(Boolean);
     if (missing.length) throw new ConfigError(`OAuth 2.0 needs ${missing.join(' and ')}`, String(missing[0]).split(' ')[0]);
-    if (!cfg.scopes.length) throw new ConfigError('scopes is empty: OAuth needs at least one scope', 'scopes');
-    for (const s of cfg.scopes) if (!/^okta\.[A-Za-z]+\.(read|manage)$/.test(s)) throw new ConfigError(`scopes: "${s}" is not an Okta API scope (okta.<resource>.read|manage)`, 'scopes');
+    checkOktaScopes(cfg.scopes);
     cfg.clientId = String(params.client_id);
     cfg.privateKey = String(params.private_key);
     if (params.key_id) cfg.keyId = String(params.key_id);
     if (params.jwt_algorithm) cfg.jwtAlgorithm = String(params.jwt_algorithm);
   }
   return cfg;
+}
+
+function checkOktaScopes(scopes: string[]): void {
+  if (!scopes.length) throw new ConfigError('scopes is empty: OAuth needs at least one scope', 'scopes');
+  for (const s of scopes) if (!/^okta\.[A-Za-z]+\.(read|manage)$/.test(s)) throw new ConfigError(`scopes: "${s}" is not an Okta API scope (okta.<resource>.read|manage)`, 'scopes');
+}
+
+/**
+ * The sign-in redirect URI (contract §2): http:// on a loopback host, with a path, no query,
+ * fragment or credentials. Kept character for character otherwise: Okta compares it exactly.
+ */
+export function normaliseRedirectUri(raw: string): string {
+  const s = raw.trim();
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    throw new ConfigError(`redirect_uri (OKTA_REDIRECT_URI) is not a URL; expected e.g. ${DEFAULT_REDIRECT_URI}`, 'redirect_uri');
+  }
+  if (u.protocol !== 'http:' || !LOOPBACK.test(u.hostname))
+    throw new ConfigError(
+      `redirect_uri (OKTA_REDIRECT_URI) must be an http:// address on this machine's loopback (127.0.0.1, localhost or [::1]), e.g. ${DEFAULT_REDIRECT_URI}: okta-soar login listens there for the browser`,
+      'redirect_uri',
+    );
+  if (u.username || u.password || u.search || u.hash)
+    throw new ConfigError('redirect_uri (OKTA_REDIRECT_URI) must not carry credentials, a query or a fragment', 'redirect_uri');
+  return s;
 }
 
 function parseProxy(v: unknown): boolean | string {

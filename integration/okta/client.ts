@@ -319,6 +319,17 @@ export class OktaHttpClient implements OktaClient {
       typeof o.errorId === 'string' ? o.errorId : undefined,
       res.headers['x-okta-request-id'],
     );
+    if (res.status === 403 && this.opts.auth.kind === 'user') err.message += `. ${forbiddenForAnalyst(res.headers['www-authenticate'])}`;
     return err;
   }
+}
+
+/**
+ * A 403 under an analyst's sign-in (auth_method user): a token holding the scope does not prove
+ * the analyst may do it; Okta checks their own admin roles after the token's scopes.
+ */
+function forbiddenForAnalyst(www: string | undefined): string {
+  if (www && /insufficient_scope/i.test(www))
+    return "The sign-in's token lacks the Okta API scope this needs: grant it to the analysts' OIDC app (its Okta API Scopes tab), add it to OKTA_SCOPES, then run `okta-soar login` again";
+  return "This ran as the signed-in analyst: the token's scopes allow it, but the analyst's own Okta admin permissions (their admin roles) do not. Ask an Okta super administrator for a role that allows it";
 }

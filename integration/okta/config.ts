@@ -18,7 +18,10 @@ export const DEFAULT_SCOPES = [
   'okta.users.read',
 ] as const;
 
-export type AuthMethod = 'api_token' | 'oauth';
+export type AuthMethod = 'api_token' | 'oauth' | 'user';
+
+/** Where `okta-soar login` listens for the browser unless OKTA_REDIRECT_URI says otherwise (contract §2). */
+export const DEFAULT_REDIRECT_URI = 'http://127.0.0.1:8400/callback';
 
 /** Everything the client needs to talk to one Okta org, resolved and checked (engine/config.ts builds it from the parameters). */
 export interface OktaConfig {
@@ -28,6 +31,12 @@ export interface OktaConfig {
   apiToken?: string;
   clientId?: string;
   privateKey?: string;
+  /** auth_method user with an OIDC Web app: its client secret (client_secret_post). */
+  clientSecret?: string;
+  /** auth_method user: the sign-in redirect URI registered on the app (loopback http). */
+  redirectUri?: string;
+  /** auth_method user: how long `okta-soar login` waits for the browser. */
+  loginTimeoutMs?: number;
   keyId?: string;
   jwtAlgorithm?: string;
   scopes: string[];

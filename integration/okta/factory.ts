@@ -41,6 +41,24 @@ export async function buildClient(cfg: OktaConfig, deps: ClientDeps): Promise<Bu
     if (!cfg.apiToken) throw new ConfigError('API token is missing', 'apitoken');
     addSecret(cfg.apiToken);
     auth = createSswsAuth(cfg.apiToken);
+  } else if (cfg.authMethod === 'user') {
+    addSecret(cfg.clientSecret);
+    const { createUserAuth } = await import('./auth/user.js');
+    auth = createUserAuth({
+      origin: cfg.origin,
+      clientId: cfg.clientId!,
+      ...(cfg.clientSecret ? { clientSecret: cfg.clientSecret } : {}),
+      scopes: cfg.scopes,
+      dpop: cfg.dpop,
+      transport,
+      state: deps.state,
+      clock: deps.clock,
+      timeoutMs: cfg.timeoutMs,
+      userAgent: USER_AGENT,
+      ...(deps.warn ? { warn: deps.warn } : {}),
+      ...(deps.debug ? { debug: deps.debug } : {}),
+      onSecret: addSecret,
+    });
   } else {
     addSecret(cfg.privateKey);
     const { createOAuthAuth } = await import('./auth/oauth.js');

@@ -101,7 +101,7 @@ export type Transport = (req: WireRequest) => Promise<WireResponse>;
  * Implementations must never let a secret reach an error message.
  */
 export interface AuthProvider {
-  readonly kind: 'api_token' | 'oauth';
+  readonly kind: 'api_token' | 'oauth' | 'user';
   /** Headers to add to a request for exactly this method and URL (DPoP proofs depend on both). */
   authorize(method: HttpMethod, url: string): Promise<Record<string, string>>;
   /**

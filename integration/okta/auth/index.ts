@@ -14,3 +14,6 @@ export { createClientAssertion, tokenEndpoint, CLIENT_ASSERTION_TYPE } from './c
 export { createDpopProof, dpopHtu, accessTokenHash, loadOrCreateDpopKey, DPOP_KEY_STATE, type DpopKey } from './dpop.js';
 export { tokenCacheKey, mintLockName, dpopModeKey, type CachedToken } from './token-cache.js';
 export { generateServiceAppKey, writePrivateKeyFile, type ServiceAppKey, type ServiceAppKeyKind } from './keygen.js';
+export { createUserAuth, type UserAuthOptions, type UserAuthProvider } from './user.js';
+export { UserEndpoints, SignInError, authorizeRequest, identityOf, recordFrom, SIGN_IN_SCOPES, type TokenAnswer, type AuthorizeRequest, type DeviceAuthorization } from './user-endpoints.js';
+export { SignInStore, notSignedInMessage, signInLockName, type SignInRecord } from './user-signin.js';
