@@ -21,11 +21,15 @@ Usage:
   okta-soar serve [--port N] [--host H] [--json]      HTTP engine mode for playbooks
   okta-soar instances [--json]                        the instances (orgs) of OKTA_INSTANCES_FILE
   okta-soar mcp                                       the commands as MCP tools for AI agents, on stdio
+  okta-soar login [--no-browser] [--device] [--json]  sign in as yourself (analysts: auth_method user)
+  okta-soar logout                                    revoke your sign-in at Okta and forget it
+  okta-soar whoami [--json]                           who is signed in, to which org, with which scopes
   okta-soar --help | --version | run <command> --help
 
 Flags: --json (one JSON document on stdout), --config FILE.yml, --instances FILE.yml (several orgs; using=NAME picks one),
   --debug (redacted request log on stderr)
-Configuration: OKTA_URL, OKTA_API_TOKEN or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY_FILE, OKTA_STATE_DIR or OKTA_STATE_URL, …
+Configuration: OKTA_URL, OKTA_API_TOKEN or OKTA_CLIENT_ID + OKTA_PRIVATE_KEY_FILE (a service app) or OKTA_CLIENT_ID alone
+  (analysts: okta-soar login; OKTA_CLIENT_SECRET for a Web app, OKTA_REDIRECT_URI), OKTA_STATE_DIR or OKTA_STATE_URL, …
   (every parameter as OKTA_<NAME>; see README.md). Exit status: 0 ok, 1 error entry, 2 usage error.
 
 ${SECRET_ARGS_HELP}
@@ -86,6 +90,9 @@ const LAZY_VERBS: Record<string, () => Promise<VerbFn>> = {
   shell: async () => (await import('./verbs/shell.js')).shellVerb,
   serve: async () => (await import('./verbs/serve.js')).serveVerb,
   mcp: async () => (await import('./verbs/mcp.js')).mcpVerb,
+  login: async () => (await import('./verbs/login.js')).loginVerb,
+  logout: async () => (await import('./verbs/session.js')).logoutVerb,
+  whoami: async () => (await import('./verbs/session.js')).whoamiVerb,
 };
 
 /** The CLI: one verb, its exit code. `loadDispatch` brings the engine with the commands (entry/cli.ts). */

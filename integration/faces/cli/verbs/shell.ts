@@ -10,6 +10,9 @@ import type { Params } from '../../../engine/types.js';
 import { logErr, progressReporter, write, type CliIO } from '../io.js';
 import { cliInstances, cliParams, commandHelp, stateStore, type GlobalFlags, type LoadDispatch } from '../shared.js';
 import { renderMarkdown } from '../markdown-term.js';
+import { resolveConfig } from '../../../engine/config.js';
+import { notSignedInMessage, SignInStore } from '../../../okta/auth/user-signin.js';
+import type { StateStore } from '../../../state/store.js';
 
 const HISTORY_FILE = 'shell_history';
 const HISTORY_MAX = 500;
@@ -105,7 +108,8 @@ export async function shellVerb(io: CliIO, flags: GlobalFlags, loadDispatch: Loa
     historySize: HISTORY_MAX,
     prompt: color ? '\x1b[36mokta-soar>\x1b[0m ' : 'okta-soar> ',
   });
-  await write(interactive ? io.stdout : io.stderr, `${session.banner}\nType help for help, exit to leave.\n`);
+  const greeting = await analystGreeting(session.params, state);
+  await write(interactive ? io.stdout : io.stderr, `${session.banner}\n${greeting ? `${greeting}\n` : ''}Type help for help, exit to leave.\n`);
   let failures = 0;
   let closing = false;
   const cols = () => (io.stdout as { columns?: number }).columns ?? 120;
@@ -167,6 +171,21 @@ export async function shellVerb(io: CliIO, flags: GlobalFlags, loadDispatch: Loa
   }
   await session.close();
   return interactive ? 0 : failures ? 1 : 0;
+}
+
+/** auth_method user: greets the signed-in analyst by login (or says to sign in). Nothing for the other methods. */
+async function analystGreeting(params: Params, state: StateStore): Promise<string | undefined> {
+  let cfg;
+  try {
+    cfg = resolveConfig(params);
+  } catch {
+    return undefined; // the first command says what is wrong
+  }
+  if (cfg.authMethod !== 'user' || !cfg.clientId) return undefined;
+  const signIns = new SignInStore(state);
+  const rec = await signIns.current(cfg.origin, cfg.clientId).catch(() => undefined);
+  if (!rec) return `Nobody is signed in: ${await notSignedInMessage(signIns, cfg.origin, cfg.clientId)}.`;
+  return `Hello ${rec.user}: commands run as you (signed in to ${rec.origin}), and Okta's System Log will name you.`;
 }
 
 function DIMC(s: string, color: boolean): string {
