@@ -338,7 +338,7 @@ describe('okta-soar login with a Web app (client secret) and with DPoP', () => {
     const run = await runCli(['run', 'okta-get-user', 'username=alice@example.com'], env);
     expect([run.code, run.stderr]).toEqual([0, '']);
     expect(sb.oidc.stats.refreshes - before).toBe(1);
-    const [after] = stored(stateDir) as Array<{ dpop_key?: string; token_type: string }>;
+    const [after] = stored(stateDir) as unknown as Array<{ dpop_key?: string; token_type: string }>;
     expect(after!.token_type).toBe('DPoP');
     expect(after!.dpop_key).toBe((rec as { dpop_key?: string }).dpop_key);
   });

@@ -275,6 +275,23 @@ export class UserEndpoints {
     throw new SignInError(`Okta's revoke endpoint answered HTTP ${res.status}${error ? ` ${error}` : ''}${description ? `: ${description}` : ''}`, error, res.status);
   }
 
+  /**
+   * Polls the token endpoint until the device sign-in is approved (RFC 8628 §3.4–3.5): waits
+   * `interval` seconds before each poll, adds 5 s for this and every later poll on slow_down,
+   * gives up when the device code expires.
+   */
+  async pollDevice(d: DeviceAuthorization, key: { key: DpopKey; stored: string } | undefined): Promise<TokenAnswer> {
+    const deadline = this.o.clock.now() + d.expires_in * 1000;
+    let interval = d.interval;
+    for (;;) {
+      await this.o.clock.sleep(interval * 1000);
+      if (this.o.clock.now() > deadline) throw new SignInError(`the device sign-in was not approved within ${d.expires_in} s: run \`okta-soar login --device\` again`, 'expired_token');
+      const answer = await this.token({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: d.device_code }, key, 'device');
+      if (!('pending' in answer)) return answer;
+      if (answer.pending === 'slow_down') interval += 5;
+    }
+  }
+
   /** Starts the device authorization grant (Native apps). */
   async deviceAuthorize(scopes: readonly string[]): Promise<DeviceAuthorization> {
     const { res, body } = await this.post('/oauth2/v1/device/authorize', { client_id: this.o.clientId, scope: scopes.join(' ') }, undefined);

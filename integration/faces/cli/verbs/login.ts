@@ -276,20 +276,11 @@ async function browserLogin(io: CliIO, s: UserSession, key: Awaited<ReturnType<t
 }
 
 async function deviceLogin(io: CliIO, s: UserSession, key: Awaited<ReturnType<typeof generateDpopKey>> | undefined): Promise<TokenAnswer> {
-  const { cfg, endpoints, clock } = s;
+  const { cfg, endpoints } = s;
   const d = await endpoints.deviceAuthorize([...SIGN_IN_SCOPES, ...cfg.scopes]);
   io.stderr.write(
     `To sign in to ${cfg.origin}, open ${d.verification_uri} on any device and enter the code ${d.user_code}\n` +
       (d.verification_uri_complete ? `${d.verification_uri_complete}\n` : ''),
   );
-  const deadline = clock.now() + d.expires_in * 1000;
-  let interval = d.interval;
-  for (;;) {
-    await clock.sleep(interval * 1000);
-    if (clock.now() > deadline) throw new AuthError(`the device sign-in was not approved within ${d.expires_in} s: run \`okta-soar login --device\` again`, 'expired_token');
-    const answer = await endpoints.token({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: d.device_code }, key, 'device');
-    if (!('pending' in answer)) return answer;
-    // RFC 8628 §3.5: slow_down adds 5 s to the interval for this and every later poll.
-    if (answer.pending === 'slow_down') interval += 5;
-  }
+  return endpoints.pollDevice(d, key);
 }
