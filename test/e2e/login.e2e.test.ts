@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
-import { signInOverHttp, startSandbox, type Sandbox, type SignInResult } from '../../sandbox/index.js';
+import { activateDeviceOverHttp, signInOverHttp, startSandbox, type Sandbox, type SignInResult } from '../../sandbox/index.js';
 import { childEnv } from '../child-env.js';
 import { BIN, runCli, tempStateDir, type CliResult } from './helpers.js';
 
@@ -355,4 +355,32 @@ describe('okta-soar login with a Web app (client secret) and with DPoP', () => {
     for (const out of [r.stdout, r.stderr, run.stdout, run.stderr]) expect(out).not.toContain(sb.oidc.webClientSecret);
   });
 
+
+  test('--device: the verification URL and user code on stderr, then the poll ends with the sign-in', async () => {
+    const stateDir = tempStateDir();
+    const env = { OKTA_URL: sb.url, OKTA_CLIENT_ID: sb.oidc.nativeClientId, OKTA_REDIRECT_URI: redirect, OKTA_SCOPES: SCOPES, OKTA_STATE_DIR: stateDir };
+    const r = await new Promise<CliResult & { activated?: boolean }>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'login', '--device', '--json'], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let activation: Promise<boolean> | undefined;
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const m = /open (\S+) on any device and enter the code ([A-Z]+)\n/.exec(stderr);
+        if (m && !activation)
+          activation = activateDeviceOverHttp(m[1]!, { userCode: m[2]!, username: 'alice@example.com', password: 'sandbox-alice' }).then((a) => a.activated);
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.on('error', reject);
+      child.on('close', async (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, stdout, stderr, activated: await activation });
+      });
+    });
+    expect(r.activated).toBe(true);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ org: sb.url, user: 'alice@example.com' });
+    expect((await runCli(['whoami'], env)).stdout).toContain('as alice@example.com');
+  }, 40_000);
 });
