@@ -21,7 +21,9 @@ export const testModule: Handler = async (ctx) => {
     const unavailable = [...byScopes].sort(([a], [b]) => a.localeCompare(b)).map(([scopes, names]) => `${scopes}: ${names.join(', ')}`);
     lines.push(
       'ok',
-      `Connected to ${ctx.okta.origin} with OAuth 2.0 (token type ${d.tokenType ?? 'Bearer'}).`,
+      ctx.config.authMethod === 'user'
+        ? `Connected to ${ctx.okta.origin} as the analyst ${String((d as { user?: unknown }).user ?? '?')} (okta-soar login; token type ${d.tokenType ?? 'Bearer'}).`
+        : `Connected to ${ctx.okta.origin} with OAuth 2.0 (token type ${d.tokenType ?? 'Bearer'}).`,
       `Granted scopes: ${[...granted].sort().join(' ')}`,
       unavailable.length ? `Commands unavailable with these scopes, by the scope they lack: ${unavailable.join('; ')}` : 'Every command is available with these scopes.',
     );
