@@ -17,8 +17,10 @@ describe('configuration', () => {
     expect(() => resolveConfig({ url: 'acme' })).toThrow(/OKTA_API_TOKEN/);
   });
 
-  test('OAuth is chosen when a client id is set; missing key is named', () => {
-    expect(() => resolveConfig({ url: 'acme', client_id: '0oa1' })).toThrow(/private_key/);
+  test('OAuth is chosen when a client id and a key are set (a client id alone is an analyst sign-in); a missing key is named', () => {
+    expect(resolveConfig({ url: 'acme', client_id: '0oa1' }).authMethod).toBe('user');
+    expect(() => resolveConfig({ url: 'acme', auth_method: 'oauth', client_id: '0oa1' })).toThrow(/private_key/);
+    expect(() => resolveConfig({ url: 'acme', use_oauth: true, client_id: '0oa1' })).toThrow(/private_key/);
     const c = resolveConfig({ url: 'acme', client_id: '0oa1', private_key: 'x' });
     expect(c.authMethod).toBe('oauth');
     expect(c.scopes).toHaveLength(11);
