@@ -8,7 +8,11 @@ import { spawnSync } from 'node:child_process';
 const args = process.argv.slice(2);
 
 // Debian packages the tests need: installed when missing (as root), or a stop at once naming them.
-const NEEDED = [{ bin: 'redis-server', pkg: 'redis-server' }];
+// chromium: the analyst sign-in's browser test drives it headless with playwright-core (which never downloads a browser).
+const NEEDED = [
+  { bin: 'redis-server', pkg: 'redis-server' },
+  { bin: 'chromium', pkg: 'chromium' },
+];
 const missing = NEEDED.filter(({ bin }) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status !== 0);
 if (missing.length) {
   const pkgs = missing.map((m) => m.pkg);
