@@ -4,6 +4,8 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { activateDeviceOverHttp, signInOverHttp, startSandbox, type Sandbox, type SignInResult } from '../../sandbox/index.js';
 import { childEnv } from '../child-env.js';
+import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { Redis } from 'ioredis';
 import { BIN, runCli, tempStateDir, type CliResult } from './helpers.js';
 
 /**
@@ -383,4 +385,47 @@ describe('okta-soar login with a Web app (client secret) and with DPoP', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ org: sb.url, user: 'alice@example.com' });
     expect((await runCli(['whoami'], env)).stdout).toContain('as alice@example.com');
   }, 40_000);
+});
+
+describe('the sign-in in Redis (OKTA_STATE_URL): sealed, and four processes refresh once', () => {
+  let sb: Sandbox;
+  let t: number;
+  let redis: RedisServer;
+  beforeAll(async () => {
+    t = Date.now();
+    sb = await startSandbox({ users: 40, logEvents: 20, quiet: true, now: () => t });
+    redis = await startRedis();
+  }, 60_000);
+  afterAll(async () => {
+    await sb?.close();
+    await redis?.close();
+  });
+
+  test('login stores it in Redis, encrypted; an hour later four processes refresh once between them', async () => {
+    const redirect = `http://127.0.0.1:${await freePort()}/callback`;
+    sb.oidc.setRedirectUris([redirect]);
+    const env = {
+      OKTA_URL: sb.url,
+      OKTA_CLIENT_ID: sb.oidc.nativeClientId,
+      OKTA_REDIRECT_URI: redirect,
+      OKTA_SCOPES: SCOPES,
+      OKTA_STATE_URL: `${redis.url}/5`,
+      OKTA_STATE_KEY: 'a'.repeat(64),
+    };
+    const l = await login(env, as('alice@example.com'));
+    expect(l.code).toBe(0);
+    // What Redis holds is sealed: no token, no login in clear.
+    const r = new Redis(`${redis.url}/5`);
+    const keys = await r.keys('okta-soar:signin-*');
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    for (const k of keys) expect(await r.get(k)).not.toMatch(/alice|access_token|refresh_token/);
+    await r.quit();
+    t += 3600_000 + 60_000;
+    const before = sb.oidc.stats.refreshes;
+    const runs = await Promise.all([0, 1, 2, 3].map(() => runCli(['run', 'okta-get-user', 'username=alice@example.com'], env)));
+    for (const run of runs) expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(sb.oidc.stats.refreshes - before).toBe(1);
+    expect(sb.oidc.stats.reuseDetected).toBe(0);
+    expect((await runCli(['whoami'], env)).stdout).toContain('as alice@example.com');
+  }, 60_000);
 });

@@ -200,7 +200,7 @@ class UserProvider implements UserAuthProvider {
     if (user === undefined) throw new AuthError(await notSignedInMessage(this.signIns, origin, clientId), 'login_required');
     const first = await this.signIns.read(origin, clientId, user);
     if (first && this.usable(first, failedFp)) return this.adopt(first);
-    return this.o.state.withLock(
+    return this.underLock(
       signInLockName(origin, clientId, user),
       async () => {
         // Another process may have refreshed while we waited for the lock: use its tokens.
@@ -213,6 +213,30 @@ class UserProvider implements UserAuthProvider {
       },
       this.o.lockWaitMs !== undefined ? { waitMs: this.o.lockWaitMs } : undefined,
     );
+  }
+
+  /**
+   * The state's lock, or a clear word when another process has held it for the whole wait (a
+   * refresh that hangs). Never refreshed without it: a rotated refresh token used twice ends the sign-in.
+   */
+  private async underLock<T>(name: string, fn: () => Promise<T>, opts: { waitMs?: number } | undefined): Promise<T> {
+    let started = false;
+    try {
+      return await this.o.state.withLock(
+        name,
+        () => {
+          started = true;
+          return fn();
+        },
+        opts,
+      );
+    } catch (e) {
+      if (started || (e as NodeJS.ErrnoException)?.code !== 'ELOCKED') throw e;
+      throw new AuthError(
+        `another okta-soar process has been refreshing the analyst's sign-in for a long time (lock in ${this.o.state.location}); try again in a minute`,
+        'locked',
+      );
+    }
   }
 
   /** One refresh_token grant; the new tokens are stored before anyone can use the old refresh token again. */
