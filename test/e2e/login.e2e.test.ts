@@ -103,7 +103,7 @@ describe('okta-soar login, whoami, run as the analyst, refresh, logout (Native a
   afterAll(() => sb?.close());
 
   test('login --no-browser prints the URL on its own stderr line, signs in, and prints who (--json)', async () => {
-    const r = await login(env, as('alice@example.com'), ['--json']);
+    const r = await login(env, as('alice@example.com'), ['--json', '--debug']);
     keep(r);
     expect(r.code).toBe(0);
     const u = new URL(r.url!);
@@ -136,7 +136,7 @@ describe('okta-soar login, whoami, run as the analyst, refresh, logout (Native a
 
   test('run okta-suspend-user succeeds, and the System Log names the analyst as the actor', async () => {
     const before = sb.org.events.length;
-    const r = keep(await runCli(['run', 'okta-suspend-user', 'username=bob@example.com', '--json'], env));
+    const r = keep(await runCli(['run', 'okta-suspend-user', 'username=bob@example.com', '--json', '--debug'], env));
     expect(r.code).toBe(0);
     const suspend = sb.org.events.slice(before).map((e) => e.event).find((e) => e.eventType === 'user.lifecycle.suspend');
     expect(suspend?.actor).toMatchObject({ type: 'User', alternateId: 'alice@example.com' });
@@ -158,6 +158,17 @@ describe('okta-soar login, whoami, run as the analyst, refresh, logout (Native a
     const r = keep(await runCli(['run', 'okta-get-user', 'username=alice@example.com'], env));
     expect(r.code).toBe(0);
     expect(sb.oidc.stats.refreshes - before).toBe(2);
+  });
+
+  test('the library uses the same sign-in (auth_method user, options.state) and acts as the analyst', async () => {
+    const { runCommand, FileStore } = await import('../../entry/index.js');
+    const params = { url: sb.url, client_id: sb.oidc.nativeClientId, redirect_uri: env.OKTA_REDIRECT_URI!, scopes: SCOPES };
+    const entries = await runCommand('okta-get-user', { username: 'alice@example.com' }, params, { state: new FileStore(stateDir) });
+    expect(entries[0]!.Type).toBe(1);
+    // Without a store the library touches no files: nobody is signed in there.
+    const none = await runCommand('okta-get-user', { username: 'alice@example.com' }, params);
+    expect(none[0]!.Type).toBe(4);
+    expect(String(none[0]!.Contents)).toContain('run `okta-soar login`');
   });
 
   test('the shell greets the signed-in analyst by login', async () => {
