@@ -77,6 +77,7 @@ async function openSession(io: CliIO, flags: GlobalFlags): Promise<Session> {
     `  OKTA_URL=${sb.url}`,
     `  OKTA_API_TOKEN=${sb.apiToken}   (the sandbox's fixed token: not a secret)`,
     `  OKTA_CLIENT_ID=${sb.clientId}  OKTA_PRIVATE_KEY_FILE=${sb.privateKeyFile}  OKTA_KEY_ID=${sb.keyId}`,
+    `  analysts as themselves: OKTA_URL=${sb.url} OKTA_CLIENT_ID=${sb.oidc.nativeClientId} okta-soar login   (alice@example.com / sandbox-alice)`,
     'Try: !okta-get-user username=alice@example.com   !okta-suspend-user alice@example.com   !okta-get-logs limit=5',
   ].join('\n');
   return { params: { url: sb.url, apitoken: sb.apiToken }, banner, close: () => sb.close() };
