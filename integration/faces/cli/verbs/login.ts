@@ -224,10 +224,14 @@ function listenForRedirect(redirectUri: string, expectedState: string, timeoutMs
     );
   }, timeoutMs);
   timer.unref();
+  // Nobody may be awaiting yet when the timer or a request settles it: never an unhandled rejection.
+  redirect.catch(() => undefined);
   const close = () => {
     clearTimeout(timer);
     server.close();
-    server.closeAllConnections?.();
+    // The browser's last page is on its way: idle sockets go now, busy ones a moment later.
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 500).unref();
   };
   return { ready, redirect, close };
 }
