@@ -171,6 +171,26 @@ describe('okta-soar login, whoami, run as the analyst, refresh, logout (Native a
     expect(String(none[0]!.Contents)).toContain('run `okta-soar login`');
   });
 
+  test('with instances, login using=NAME keeps the sign-in in that instance, where run using=NAME finds it', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const dir = tempStateDir();
+    const file = path.join(dir, 'instances.yml');
+    writeFileSync(
+      file,
+      `instances:\n  soc:\n    url: ${sb.url}\n    client_id: ${sb.oidc.nativeClientId}\n    redirect_uri: ${env.OKTA_REDIRECT_URI}\n    scopes: ${SCOPES}\n  svc:\n    url: ${sb.url}\n    apitoken: ${sb.apiToken}\n`,
+      { mode: 0o600 },
+    );
+    const ienv = { OKTA_INSTANCES_FILE: file, OKTA_STATE_DIR: path.join(dir, 'state') };
+    const l = await login(ienv, as('alice@example.com'), ['using=soc']);
+    expect([l.code, l.stdout]).toEqual([0, `Signed in to ${sb.url} as alice@example.com\n`]);
+    expect((await runCli(['whoami', 'using=soc'], ienv)).stdout).toContain('as alice@example.com');
+    const r = await runCli(['run', 'okta-get-user', 'username=alice@example.com', 'using=soc'], ienv);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const svc = await runCli(['whoami', 'using=svc'], ienv);
+    expect(svc.code).toBe(1);
+    expect(svc.stderr).toContain('instance svc uses api_token');
+  });
+
   test('the shell greets the signed-in analyst by login', async () => {
     const r = keep(await runCli(['shell'], env, { input: 'exit\n' }));
     expect(r.stderr).toContain('Hello alice@example.com');

@@ -24,21 +24,31 @@ import { authorizeRequest, identityOf, recordFrom, SignInError, UserEndpoints, S
 import { signInLockName, SignInStore } from '../../../okta/auth/user-signin.js';
 import type { StateStore } from '../../../state/store.js';
 import { logErr, write, type CliIO } from '../io.js';
-import { cliParams, stateStore, type GlobalFlags } from '../shared.js';
+import { cliInstances, cliParams, stateStore, type GlobalFlags } from '../shared.js';
+import { splitArgWords } from '../../../engine/args.js';
+import { forInstance } from '../../../engine/dispatcher.js';
 
-/** The configuration of an analyst's sign-in, or a clear word about why this is not one. */
-export function userConfig(io: CliIO, flags: GlobalFlags, verb: string): OktaConfig & { clientId: string; redirectUri: string } {
-  const words = flags.rest.slice(1);
-  if (words.length) throw new UsageError(`${verb} takes no arguments (got ${JSON.stringify(words[0]!.slice(0, 40))})`);
-  const cfg = resolveConfig(cliParams(io, flags));
+/**
+ * The configuration and state of an analyst's sign-in, or a clear word about why this is not one.
+ * With instances (OKTA_INSTANCES_FILE), `using=NAME` picks the org; its sign-in lives in that
+ * instance's own part of the state, where its commands look for it.
+ */
+export async function userSetup(io: CliIO, flags: GlobalFlags, verb: string): Promise<{ cfg: OktaConfig & { clientId: string; redirectUri: string }; state: StateStore }> {
+  const words = splitArgWords(flags.rest.slice(1));
+  const extra = Object.keys(words.args).find((k) => k !== 'using') ?? words.positional[0];
+  if (extra !== undefined) throw new UsageError(`${verb} takes no arguments but using=NAME (got ${JSON.stringify(extra.slice(0, 40))})`);
+  const params = cliParams(io, flags);
+  const instances = cliInstances(io, flags, params);
+  const picked = forInstance(params, words.args.using, { state: await stateStore(io), ...(instances ? { instances } : {}) });
+  const cfg = resolveConfig(picked.params);
   if (cfg.authMethod !== 'user' || !cfg.clientId || !cfg.redirectUri)
     throw new ConfigError(
-      `okta-soar ${verb} is for analysts who sign in as themselves (auth_method user), but this configuration uses ${cfg.authMethod}: ` +
+      `okta-soar ${verb} is for analysts who sign in as themselves (auth_method user), but ${picked.instance ? `instance ${picked.instance}` : 'this configuration'} uses ${cfg.authMethod}: ` +
         "set OKTA_CLIENT_ID to the Client ID of the analysts' OIDC app without a private key or API token, or OKTA_AUTH_METHOD=user",
       'auth_method',
     );
   addSecret(cfg.clientSecret);
-  return cfg as OktaConfig & { clientId: string; redirectUri: string };
+  return { cfg: cfg as OktaConfig & { clientId: string; redirectUri: string }, state: picked.state! };
 }
 
 export interface UserSession {
@@ -51,8 +61,7 @@ export interface UserSession {
 }
 
 export async function openUserSession(io: CliIO, flags: GlobalFlags, verb: string): Promise<UserSession> {
-  const cfg = userConfig(io, flags, verb);
-  const state = await stateStore(io);
+  const { cfg, state } = await userSetup(io, flags, verb);
   const clock = io.clock ?? systemClock;
   const transport = createTransport({ proxy: cfg.proxy, insecure: cfg.insecure });
   const endpoints = new UserEndpoints({
