@@ -35,7 +35,9 @@ describe('okta-soar login in a real browser (headless Chromium)', () => {
     sb.oidc.setRedirectUris([redirect]);
     env = { OKTA_URL: sb.url, OKTA_CLIENT_ID: sb.oidc.nativeClientId, OKTA_REDIRECT_URI: redirect, OKTA_SCOPES: SCOPES, OKTA_STATE_DIR: tempStateDir() };
     // --no-sandbox: CI runs as root, where Chromium's own sandbox cannot start; the page is the loopback sandbox org.
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    // Chromium runs on the real clock: under CI's libfaketime pass it hangs, and its clock matters to nothing here (the pages are the sandbox's).
+    const browserEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'LD_PRELOAD' && !k.startsWith('FAKETIME'))) as Record<string, string>;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, env: browserEnv, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -19,8 +19,16 @@ export interface RedisServer {
   close(): Promise<void>;
 }
 
+/**
+ * redis-server on the real clock: under libfaketime (CI's second pass) it hangs at start
+ * (recursive clock_gettime). Its clock only times TTLs, which are relative.
+ */
+function realClockEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'LD_PRELOAD' && !k.startsWith('FAKETIME')));
+}
+
 export function redisServerBinary(): string {
-  const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8', env: realClockEnv() });
   if (r.status !== 0) throw new Error('redis-server is not installed: apt-get install -y redis-server (npm test installs it when run as root)');
   return 'redis-server';
 }
@@ -45,7 +53,7 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Redi
   if (opts.password) args.push('--requirepass', opts.password);
   const start = () =>
     new Promise<void>((resolve, reject) => {
-      const c = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: realClockEnv() });
       child = c;
       let out = '';
       const t = setTimeout(() => reject(new Error(`redis-server did not start: ${out.slice(-500)}`)), 10_000);
