@@ -376,6 +376,19 @@ describe('okta-soar login with a Web app (client secret) and with DPoP', () => {
     expect(after!.dpop_key).toBe((rec as { dpop_key?: string }).dpop_key);
   });
 
+  test('another analyst signing in with the same app and state ends the previous sign-in at Okta', async () => {
+    const stateDir = tempStateDir();
+    const env = { OKTA_URL: sb.url, OKTA_CLIENT_ID: sb.oidc.nativeClientId, OKTA_REDIRECT_URI: redirect, OKTA_SCOPES: SCOPES, OKTA_STATE_DIR: stateDir };
+    expect((await login(env, as('alice@example.com'))).code).toBe(0);
+    const before = sb.oidc.stats.revocations;
+    const bob = await login(env, as('bob@example.com'));
+    expect(bob.code).toBe(0);
+    expect(bob.stderr).toContain(`signed alice@example.com out of ${sb.url}: bob@example.com signed in`);
+    expect(sb.oidc.stats.revocations - before).toBe(1);
+    expect(stored(stateDir).map((r) => r.user)).toEqual(['bob@example.com']);
+    expect((await runCli(['whoami'], env)).stdout).toContain('as bob@example.com');
+  });
+
   test('the Web app signs in with its secret, which is never printed', async () => {
     const stateDir = tempStateDir();
     const env = { OKTA_URL: sb.url, OKTA_CLIENT_ID: sb.oidc.webClientId, OKTA_CLIENT_SECRET: sb.oidc.webClientSecret, OKTA_REDIRECT_URI: redirect, OKTA_SCOPES: SCOPES, OKTA_STATE_DIR: stateDir };

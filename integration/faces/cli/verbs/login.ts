@@ -90,6 +90,19 @@ export async function loginVerb(io: CliIO, flags: GlobalFlags): Promise<number> 
     const user = who.user ?? who.userId;
     if (!user) throw new SignInError('Okta sent no ID token naming the analyst (the sign-in asks for openid and profile): check the OIDC app allows them');
     const rec = recordFrom(answer, { origin: cfg.origin, clientId: cfg.clientId, user, ...(who.userId ? { userId: who.userId } : {}), signedInAt: clock.now() });
+    // One analyst per app and state: another's sign-in is ended rather than left behind with a live refresh token.
+    const previous = await s.signIns.currentUser(cfg.origin, cfg.clientId);
+    if (previous !== undefined && previous.toLowerCase() !== user.toLowerCase()) {
+      await s.state.withLock(signInLockName(cfg.origin, cfg.clientId, previous), async () => {
+        const old = await s.signIns.read(cfg.origin, cfg.clientId, previous);
+        if (old?.refresh_token) {
+          addSecret(old.refresh_token);
+          await endpoints.revoke(old.refresh_token, 'refresh_token').catch(() => undefined);
+        }
+        await s.signIns.forget(cfg.origin, cfg.clientId, previous);
+      });
+      logErr(io, `signed ${previous} out of ${cfg.origin}: ${user} signed in with this app and state`);
+    }
     await s.state.withLock(signInLockName(cfg.origin, cfg.clientId, user), async () => {
       const old = await s.signIns.read(cfg.origin, cfg.clientId, user);
       await s.signIns.save(rec);
