@@ -50,7 +50,7 @@ export interface FetchLastRun {
   historyStart: string;
   /** The last cycle read up to an empty page: nothing was waiting. */
   caughtUp: boolean;
-  /** Events returned in this history so far. */
+  /** Incidents returned in this history so far. */
   fetched: number;
   /** The latest `published` returned so far (informational; never used to query). */
   latestPublished?: string;
