@@ -10,7 +10,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { redactString } from '../base/redact.js';
 import type { LogEvent } from '../okta/logs.js';
 import { eventId, type Incident } from './incidents.js';
-import { defaultRules, defaultRulesDir, eventIncident, loadRules, parseRulePaths, windowIncident, type IncidentRule, type RuleSet, type WindowState, type WindowStateJSON } from './rules/index.js';
+import { defaultRules, defaultRulesDir, eventIncident, loadRules, parseRulePaths, windowIncident, eventIncidentName, type DetectionRule, type IncidentLabel, type IncidentRule, type RuleSet, type WindowState, type WindowStateJSON } from './rules/index.js';
 import { ruleFiles } from './rules/load.js';
 import type { RuleProblem } from './rules/types.js';
 
@@ -117,20 +117,21 @@ export interface RuleIncidentOptions {
  * updated with the event.
  */
 export function evaluateEvent(ruleSet: RuleSet, ev: LogEvent, state: WindowState, opts: RuleIncidentOptions): Incident[] {
-  const { matches, windows } = ruleSet.evaluate(ev as unknown as Readonly<Record<string, unknown>>, state);
+  const event = ev as unknown as Readonly<Record<string, unknown>>;
+  const { matches, windows } = ruleSet.evaluate(event, state);
   const out: Incident[] = [];
-  const fields = eventIncident(ev as unknown as Readonly<Record<string, unknown>>, matches);
-  if (fields) {
+  if (matches.length) {
+    const fixed = sameRules(ruleSet, matches, opts);
     const raw = JSON.stringify(ev);
     const inc: Incident = {
-      name: redactString(fields.name),
+      name: redactString(eventIncidentName(event, matches)),
       occurred: typeof ev.published === 'string' ? ev.published : '',
-      severity: opts.severityMap.get(ev.eventType) ?? fields.severity,
+      severity: opts.severityMap.get(ev.eventType) ?? fixed.severity,
       rawJSON: redactString(raw),
       dbotMirrorId: eventId(ev, raw),
-      rules: shown(fields.rules, opts),
-      labels: fields.labels,
-      details: redactString(fields.details),
+      rules: fixed.rules,
+      labels: fixed.labels,
+      details: fixed.details,
     };
     if (opts.incidentType) inc.type = opts.incidentType;
     out.push(inc);
@@ -151,6 +152,33 @@ export function evaluateEvent(ruleSet: RuleSet, ev: LogEvent, state: WindowState
     out.push(inc);
   }
   return out;
+}
+
+interface RuleFields {
+  severity: number;
+  rules: IncidentRule[];
+  labels: IncidentLabel[];
+  details: string;
+}
+
+/** Per rule set and file naming: what incidents of the same matched rules share, made once (most events match one rule or two). */
+const byMatches = new WeakMap<RuleSet, Map<RuleIncidentOptions['shownFile'], Map<string, RuleFields>>>();
+const BY_MATCHES_MAX = 4096;
+
+function sameRules(ruleSet: RuleSet, matches: readonly DetectionRule[], opts: RuleIncidentOptions): RuleFields {
+  let perSet = byMatches.get(ruleSet);
+  if (!perSet) byMatches.set(ruleSet, (perSet = new Map()));
+  let cache = perSet.get(opts.shownFile);
+  if (!cache) perSet.set(opts.shownFile, (cache = new Map()));
+  const key = matches.length === 1 ? matches[0]!.id : matches.map((m) => m.id).join('\n');
+  let f = cache.get(key);
+  if (!f) {
+    const all = eventIncident({}, matches)!;
+    f = { severity: all.severity, rules: shown(all.rules, opts), labels: all.labels, details: redactString(all.details) };
+    if (cache.size >= BY_MATCHES_MAX) cache.clear();
+    cache.set(key, f);
+  }
+  return f;
 }
 
 function shown(rules: IncidentRule[], opts: RuleIncidentOptions): IncidentRule[] {
