@@ -174,11 +174,20 @@ function sameRules(ruleSet: RuleSet, matches: readonly DetectionRule[], opts: Ru
   let f = cache.get(key);
   if (!f) {
     const all = eventIncident({}, matches)!;
-    f = { severity: all.severity, rules: shown(all.rules, opts), labels: all.labels, details: redactString(all.details) };
+    // Shared by every incident of these rules: frozen, so changing one cannot change the others.
+    f = { severity: all.severity, rules: deepFreeze(shown(all.rules, opts)), labels: deepFreeze(all.labels), details: redactString(all.details) };
     if (cache.size >= BY_MATCHES_MAX) cache.clear();
     cache.set(key, f);
   }
   return f;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }
 
 function shown(rules: IncidentRule[], opts: RuleIncidentOptions): IncidentRule[] {
