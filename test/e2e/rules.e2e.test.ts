@@ -261,7 +261,10 @@ describe('OKTA_FETCH_RULES at a folder of Sigma rules', () => {
       const badFile = path.join(dir, '..', `${path.basename(dir)}-bad.yml`);
       writeFileSync(badFile, 'title: Aggregation\nid: custom-agg\nlevel: low\nlogsource:\n  product: okta\ndetection:\n  sel:\n    eventType: x\n  condition: sel | count() by actor.alternateId > 5\n---\ntitle: No detection\nid: custom-nodet\nlevel: low\n');
       const refused = await runCli(['rules', 'test', badFile, '--events', eventsFile], {});
+      const refusedJson = await runCli(['rules', 'test', badFile, '--json'], {});
       rmSync(badFile, { force: true });
+      expect(refusedJson.code).toBe(1);
+      expect(JSON.parse(refusedJson.stdout)).toMatchObject({ ok: false, problems: [{ file: badFile, rule: 'custom-agg', construct: 'condition' }, { file: badFile, rule: 'custom-nodet', construct: 'detection' }] });
       expect(refused.code).toBe(1);
       expect(refused.stdout).toBe('');
       expect(refused.stderr).toMatch(/^okta-soar: rules test: 2 Sigma rule problems, so no rule is used:\n/);
