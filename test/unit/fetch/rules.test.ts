@@ -232,6 +232,38 @@ describe('correlation windows', () => {
   });
 });
 
+describe('windows in lastRun that cannot be used', () => {
+  test('unreadable windows (not ours, corrupted): a warning, counting starts afresh, the cursor still resumes', async () => {
+    write('push.yml', PUSH);
+    const w = world();
+    const t0 = w.clock.now();
+    deny(w, 'bob@example.com', t0);
+    const c1 = await w.cycle({ fetch_rules: dir });
+    w.lastRun = { ...(w.lastRun as FetchLastRun), windows: 'not gzip at all' };
+    deny(w, 'bob@example.com', t0 + MIN);
+    const c2 = await w.cycle({ fetch_rules: dir });
+    expect(c2.warnings).toEqual(['the stored correlation windows are not readable; counting starts afresh']);
+    expect(c2.lastRun.fingerprint).toBe(c1.lastRun.fingerprint);
+    expect(c2.lastRun.reset).toBeUndefined();
+    expect(c2.incidents).toEqual([]);
+  });
+
+  test('rules without correlations any more: the old windows are dropped once, with a note', async () => {
+    const f = write('push.yml', PUSH);
+    write('lock.yml', LOCK);
+    const w = world();
+    deny(w, 'bob@example.com', w.clock.now());
+    expect(typeof (await w.cycle({ fetch_rules: dir })).lastRun.windows).toBe('string');
+    // Same event types, so the same history; the correlation is gone.
+    writeFileSync(f, PUSH.split('---')[0]!.replace('detection:', 'level: low\ndetection:'));
+    utimesSync(f, new Date(Date.now() + 5000), new Date(Date.now() + 5000));
+    const r = await w.cycle({ fetch_rules: dir });
+    expect(r.warnings).toEqual(['windows of "r-bomb" dropped: no loaded correlation rule has that id']);
+    expect(r.lastRun.windows).toBeUndefined();
+    expect((await w.cycle({ fetch_rules: dir })).warnings).toEqual([]);
+  });
+});
+
 describe('bad rules stop fetch before any request, naming the file, the rule and the construct', () => {
   const refused = async (extra: Record<string, unknown>): Promise<RuleLoadError> => {
     const w = world();
