@@ -50,7 +50,7 @@ export interface FetchLastRun {
   historyStart: string;
   /** The last cycle read up to an empty page: nothing was waiting. */
   caughtUp: boolean;
-  /** Events returned in this history so far. */
+  /** Incidents returned in this history so far. */
   fetched: number;
   /** The latest `published` returned so far (informational; never used to query). */
   latestPublished?: string;
@@ -58,6 +58,12 @@ export interface FetchLastRun {
   reset?: { reason: ResetReason; at: string; detail: string };
   /** The last cycle stopped early (rate limit, Okta error, network); the cursor resumes exactly there. */
   error?: { at: string; message: string };
+  /**
+   * The correlation rules' open windows (gzipped JSON, base64), counted up to `cursor`: saved with
+   * it, so a restart neither loses a half-counted window nor fires one twice. Absent without
+   * correlation rules.
+   */
+  windows?: string;
 }
 
 export function fingerprintOf(org: string, filter: string): string {
@@ -111,6 +117,7 @@ export function checkLastRun(raw: unknown, org: string, fingerprint: string): La
   };
   if (typeof r.latestPublished === 'string') run.latestPublished = r.latestPublished;
   if (r.reset && typeof r.reset === 'object') run.reset = r.reset;
+  if (typeof r.windows === 'string') run.windows = r.windows;
   return { kind: 'resume', run };
 }
 

@@ -169,7 +169,8 @@ describe('new histories', () => {
     expect(r2.lastRun.reset).toMatchObject({ reason: 'filter_changed' });
     expect(r2.warnings.join('\n')).toMatch(/fetch_query_filter changed.*new fetch history from first_fetch/);
     expect(r2.lastRun.fingerprint).not.toBe(r1.lastRun.fingerprint);
-    const q = w.model.requests.find((u) => u.searchParams.get('filter') === b)!;
+    // fetch_query_filter narrows the default rules' filter.
+    const q = w.model.requests.find((u) => u.searchParams.get('filter')?.endsWith(`and (${b})`))!;
     expect(q.searchParams.get('since')).toBe(new Date(w.clock.now() - 3 * DAY).toISOString());
     expect(r2.incidents.map((i) => i.dbotMirrorId)).toEqual(tokens.map((e) => e.uuid));
     // Back to the default filter: the same, quietly continued afterwards.

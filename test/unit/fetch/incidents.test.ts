@@ -82,20 +82,24 @@ describe('incidents', () => {
     expect(w.model.requests).toHaveLength(0);
   });
 
-  test('through a cycle: severity_map and incidentType apply; occurred is published, not the fetch time', async () => {
+  test('through a cycle: the default rule names it, severity_map and incidentType apply; occurred is published, not the fetch time', async () => {
     const w = world();
     const [ev] = w.model.add(1, { eventType: 'security.threat.detected', severity: 'WARN', publishedMs: Date.UTC(2026, 10, 22, 9, 0, 0) });
     const r = await w.cycle({ severity_map: '{"security.threat.detected": 4}', incidentType: 'Okta Threat' });
-    expect(r.incidents).toEqual([
-      {
-        name: `security.threat.detected: ${ev!.displayMessage} (${ev!.actor.alternateId})`,
-        occurred: '2026-11-22T09:00:00.000Z',
-        severity: 4,
-        rawJSON: JSON.stringify(ev),
-        dbotMirrorId: ev!.uuid,
-        type: 'Okta Threat',
-      },
-    ]);
+    expect(r.incidents).toHaveLength(1);
+    expect(r.incidents[0]).toMatchObject({
+      name: `Okta ThreatInsight flagged a request: ${ev!.actor.alternateId}`,
+      occurred: '2026-11-22T09:00:00.000Z',
+      severity: 4, // the rule says medium (2); severity_map overrides per event type
+      rawJSON: JSON.stringify(ev),
+      dbotMirrorId: ev!.uuid,
+      type: 'Okta Threat',
+      rules: [{ id: 'c83f01d2-66e2-41c3-a390-9e85f1724b74', level: 'medium', file: 'rules/okta/okta_threatinsight_threat_detected.yml' }],
+    });
+    // Without severity_map, the rule's level decides.
+    const w2 = world();
+    w2.model.add(1, { eventType: 'security.threat.detected', severity: 'WARN' });
+    expect((await w2.cycle()).incidents.map((i) => i.severity)).toEqual([2]);
   });
 });
 
