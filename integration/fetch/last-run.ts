@@ -37,7 +37,7 @@ export type ResetReason = 'filter_changed' | 'org_changed' | 'cursor_rejected' |
  *   history first catches up.
  * - `fingerprint` (org + filter) ties the cursor to the query it came from. A changed org starts
  *   a new history from `first_fetch`, and says so. A changed filter (`fetch_query_filter`, or the
- *   event types the rules read: a rule edited, added or removed, a new default rule) starts a new
+ *   event types the rules read: a rule added, removed or retyped, a new default rule) starts a new
  *   history that CONTINUES the old one (continuationPoint): its first polling query's `since` is
  *   the old history's `latestPublished` (the exact millisecond; its `historyStart` when nothing
  *   was returned, or for a lastRun written before latestPublished was used), and the uuids the old
