@@ -15,7 +15,7 @@ import type { OktaObserver } from '../okta/observer.js';
 import { combineFilters, evaluateEvent, fetchRules, MAX_WINDOWS_BYTES, maxIncidentsPerEvent, packWindows, unpackWindows, type FetchRules } from './detection.js';
 import { eventId, parseSeverityMap, type Incident } from './incidents.js';
 import type { WindowState, WindowStateJSON } from './rules/index.js';
-import { checkLastRun, fingerprintOf, LOGS_PATH, MAX_PAGE, nextSeen, type FetchLastRun, type ResetReason } from './last-run.js';
+import { carriedSeen, checkLastRun, fingerprintOf, LOGS_PATH, MAX_PAGE, nextSeen, type FetchLastRun, type ResetReason } from './last-run.js';
 
 const DAY = 86_400_000;
 /** The System Log keeps 90 days; a `since` beyond that finds nothing older anyway. */
@@ -98,12 +98,14 @@ function firstFetchMs(s: FetchSettings, now: number): number {
   }
 }
 
-/** A new history: the open ascending polling query from `first_fetch` (no `until`). */
-function newHistory(cfg: OktaConfig, s: FetchSettings, fingerprint: string, now: number, warn: (m: string) => void): FetchLastRun {
-  let since = firstFetchMs(s, now);
+/**
+ * A new history: the open ascending polling query (no `until`) from `since` (epoch ms; a new
+ * history's is `first_fetch`), at most the System Log's retention back.
+ */
+function newHistory(cfg: OktaConfig, s: FetchSettings, fingerprint: string, since: number, now: number, warn: (m: string) => void, what: string): FetchLastRun {
   if (since < now - RETENTION_MS) {
     since = now - RETENTION_MS;
-    warn(`first_fetch (${s.firstFetch}) reaches beyond the System Log's 90-day retention; starting at ${oktaTime(since)}`);
+    warn(`${what} reaches beyond the System Log's 90-day retention; starting at ${oktaTime(since)}`);
   }
   const cursor = cfg.origin + '/api/v1/logs' + buildQuery({ since: oktaTime(since), sortOrder: 'ASCENDING', limit: s.pageLimit, filter: s.filter ?? undefined });
   return { version: 1, org: cfg.origin, fingerprint, cursor, seen: [], historyStart: oktaTime(since), caughtUp: false, fetched: 0 };
@@ -149,7 +151,7 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
   const ruleSet = s.rules.ruleSet;
 
   const startNewHistory = (reason: ResetReason | undefined, detail: string): FetchLastRun => {
-    const run = newHistory(cfg, s, fingerprint, clock.now(), warn);
+    const run = newHistory(cfg, s, fingerprint, firstFetchMs(s, clock.now()), clock.now(), warn, `first_fetch (${s.firstFetch})`);
     if (reason) {
       run.reset = { reason, at: oktaTime(clock.now()), detail: redactString(detail) };
       warn(`${detail}: starting a new fetch history from first_fetch (${run.historyStart}). Events returned before may be returned again; their dbotMirrorId (uuid) identifies them.`);
@@ -168,6 +170,27 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
     const restored = ruleSet.restoreState(json);
     for (const n of restored.notes) warn(n);
     state = restored.state;
+  } else if (check.kind === 'continue') {
+    // Same org, another filter (a rule or fetch_query_filter changed): the new history continues
+    // where the old one stopped returning events, so nothing returned before comes again.
+    const prev = check.previous;
+    run = newHistory(cfg, s, fingerprint, check.from, clock.now(), warn, `the continuation point (${oktaTime(check.from)})`);
+    const carried = carriedSeen(prev);
+    if (carried.length) run.previousSeen = carried;
+    if (prev.latestPublished !== undefined && check.from === Date.parse(prev.latestPublished)) run.latestPublished = oktaTime(check.from);
+    const detail = redactString(`${RESET_WHY.filter_changed} (${check.detail})`);
+    run.reset = { reason: 'filter_changed', at: oktaTime(clock.now()), detail: `${detail}; the history continues from ${run.historyStart}` };
+    warn(
+      `${detail}: the fetch history continues from ${run.historyStart}, where the previous one stopped (events returned before are not returned again). ` +
+        'Events of the new filter published before that are not fetched: the rules apply from that point on.',
+    );
+    // Open windows of correlation rules that are still loaded, unchanged, keep counting (the others are dropped, with a note).
+    const { json, note } = unpackWindows(prev.windows);
+    if (note) warn(note);
+    const restored = ruleSet.restoreState(json);
+    for (const n of restored.notes) warn(n);
+    state = restored.state;
+    resumed = false;
   } else {
     run = check.kind === 'new-history' ? startNewHistory(check.reason, `${RESET_WHY[check.reason]} (${check.detail})`) : startNewHistory(undefined, '');
     resumed = false;
@@ -175,7 +198,7 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
 
   const { built, done } = await clientForCall(cfg, { ...options, clock });
   const incidents: Incident[] = [];
-  const seen = new Set(run.seen);
+  const seen = new Set([...(run.previousSeen ?? []), ...run.seen]);
   /** Uuids in the order returned: the stored ones, then this cycle's. */
   const recent = [...run.seen];
   let cursor = run.cursor;
@@ -183,6 +206,8 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
   let pageHead: string[] = [];
   let pagesRead = 0;
   let latestMs = run.latestPublished ? Date.parse(run.latestPublished) : NaN;
+  /** Uuids returned from the first event published at latestMs on (bounded): lastRun.latestSeen. */
+  let latestSeen = run.latestSeen ?? [];
   let stop: FetchStop;
   let failure: unknown;
   const incidentOpts = { severityMap: s.severityMap, shownFile: s.rules.shownFile, ...(s.incidentType ? { incidentType: s.incidentType } : {}) };
@@ -209,8 +234,10 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
           resumed = false;
           seen.clear();
           recent.length = 0;
+          delete run.previousSeen;
           cursor = run.cursor;
           latestMs = NaN;
+          latestSeen = [];
           state = ruleSet.newState();
           continue;
         }
@@ -251,7 +278,10 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
         seen.add(id);
         recent.push(id);
         const t = typeof ev.published === 'string' ? Date.parse(ev.published) : NaN;
-        if (!Number.isNaN(t) && !(t <= latestMs)) latestMs = t;
+        if (!Number.isNaN(t) && !(t <= latestMs)) {
+          latestMs = t;
+          latestSeen = [id];
+        } else if (latestSeen.length < MAX_PAGE) latestSeen.push(id);
       }
       if (i < events.length) {
         // max_fetch was reached inside this page: the cursor stays on it, and the ids of the part
@@ -285,8 +315,12 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
   // No page read: the cursor is still last cycle's page, whose returned head is in run.seen.
   run.seen = pagesRead === 0 ? run.seen : nextSeen(recent, pageHead);
   run.caughtUp = stop === 'caught_up';
+  // Caught up, the cursor is past every event persisted before the filter changed: the previous history's uuids are done.
+  if (run.caughtUp) delete run.previousSeen;
   run.fetched += incidents.length;
   if (!Number.isNaN(latestMs)) run.latestPublished = oktaTime(latestMs);
+  if (latestSeen.length) run.latestSeen = latestSeen;
+  else delete run.latestSeen;
   // The windows go in the same lastRun as the cursor: committed together, or not at all.
   delete run.windows;
   if (ruleSet.correlations.length) {

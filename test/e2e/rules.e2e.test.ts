@@ -280,3 +280,45 @@ describe('OKTA_FETCH_RULES at a folder of Sigma rules', () => {
     }
   }, 60_000);
 });
+
+describe('OKTA_FETCH_RULES changed between runs', () => {
+  let sb: Sandbox;
+  let dir: string;
+  beforeAll(async () => {
+    sb = await startSandbox({ users: 10, logEvents: 0, quiet: true, recordFile: '' });
+    dir = ruleFolder();
+  });
+  afterAll(() => {
+    sb?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('OKTA_FETCH_RULES changed between two runs: the history continues (said on stderr), no incident twice, the new rule’s events from the boundary millisecond on come', async () => {
+    const stateDir = tempStateDir();
+    const env = { OKTA_URL: sb.url, OKTA_API_TOKEN: sb.apiToken, OKTA_STATE_DIR: stateDir };
+    const run = async (rules: string) => {
+      const r = await runCli(['fetch-incidents', '--json'], { ...env, OKTA_FETCH_RULES: rules }, { timeoutMs: 60_000 });
+      expect({ code: r.code, leaked: r.stderr.includes(sb.apiToken) }).toEqual({ code: 0, leaked: false });
+      return { doc: JSON.parse(r.stdout) as Printed, stderr: r.stderr };
+    };
+    const ids = (d: Printed) => d.incidents.map((i) => i.dbotMirrorId);
+    const proxied = (published?: string): Partial<LogEvent> => ({ eventType: 'user.session.start', outcome: { result: 'SUCCESS', reason: null }, securityContext: { isProxy: true } as LogEvent['securityContext'], ...(published ? { published } : {}) });
+    const before = sb.org.appendEvents([proxied(), { eventType: 'user.account.privilege.grant' }, proxied()]);
+    const first = await run(path.join(dir, 'proxy.yml'));
+    expect(ids(first.doc)).toEqual([before[0]!.uuid, before[2]!.uuid]);
+    const t = first.doc.lastRun.latestPublished!;
+    // On the boundary millisecond: a proxied sign-in and a privilege grant; then both again, later.
+    const onBoundary = sb.org.appendEvents([proxied(t), { eventType: 'user.account.privilege.grant', published: t }]);
+    const after = sb.org.appendEvents([proxied(), { eventType: 'user.account.privilege.grant' }]);
+
+    const second = await run(dir);
+    expect(second.stderr).toContain(`the fetch history continues from ${t}`);
+    expect(second.doc.lastRun.reset).toMatchObject({ reason: 'filter_changed' });
+    expect(ids(second.doc).filter((u) => ids(first.doc).includes(u))).toEqual([]);
+    for (const e of [...onBoundary, ...after]) expect(ids(second.doc)).toContain(e.uuid);
+    expect(new Set(ids(second.doc)).size).toBe(second.doc.incidents.length);
+    const third = await run(dir);
+    expect(third).toMatchObject({ stderr: '', doc: { incidents: [] } });
+    rmSync(stateDir, { recursive: true, force: true });
+  }, 90_000);
+});

@@ -1,7 +1,7 @@
 /** Incidents as contract §5 describes them; the default filter; lastRun's size. */
 import { ConfigError } from '../../../integration/base/errors.js';
 import { addSecret, clearSecrets, MASK } from '../../../integration/base/redact.js';
-import { DEFAULT_EVENT_TYPES, DEFAULT_FETCH_FILTER, fetchIncidents, MAX_SEEN, parseSeverityMap, toIncident } from '../../../integration/fetch/index.js';
+import { DEFAULT_EVENT_TYPES, DEFAULT_FETCH_FILTER, fetchIncidents, MAX_PAGE, MAX_SEEN, parseSeverityMap, toIncident } from '../../../integration/fetch/index.js';
 import type { LogEvent } from '../../../integration/okta/logs.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { params, setupNock, world } from './harness.js';
@@ -126,7 +126,7 @@ describe('the default filter', () => {
 });
 
 describe('lastRun size', () => {
-  test('bounded whatever the backlog: at most one page head plus a tail of uuids, under 50 kB', async () => {
+  test('bounded whatever the backlog: at most one page head plus a tail of uuids (and latestSeen), under 90 kB; under 50 kB when events do not pile up on one millisecond', async () => {
     const w = world({ via: 'transport' });
     await w.cycle({ max_fetch: 1000 });
     w.model.add(5000);
@@ -138,7 +138,21 @@ describe('lastRun size', () => {
       biggest = Math.max(biggest, JSON.stringify(r.lastRun).length);
     }
     expect(biggest).toBeGreaterThan(35_000); // the head really is there
-    expect(biggest).toBeLessThan(50_000);
+    // All 5,000 events share one millisecond: latestSeen (what a filter change must not return
+    // again) holds its cap of 1,000 uuids on top of seen. The worst case.
+    expect(w.lastRun).toMatchObject({ latestSeen: expect.any(Array) });
+    expect((w.lastRun as { latestSeen: string[] }).latestSeen).toHaveLength(MAX_PAGE);
+    expect(biggest).toBeLessThan(90_000);
+    // Events a millisecond apart, as a System Log usually has them: latestSeen is one uuid.
+    w.model.append(Array.from({ length: 5000 }, (_, i) => w.model.event({ publishedMs: w.clock.now() + 1 + i })));
+    let spread = 0;
+    for (let i = 0; i < 3; i++) {
+      const r = await w.cycle({ max_fetch: 1999 });
+      expect(r.lastRun.latestSeen).toHaveLength(1);
+      spread = Math.max(spread, JSON.stringify(r.lastRun).length);
+    }
+    expect(spread).toBeGreaterThan(35_000);
+    expect(spread).toBeLessThan(50_000);
     // A long custom filter adds only its own length (once, in the cursor).
     const big = 'eventType eq "user.account.lock" or ' + Array.from({ length: 60 }, (_, i) => `eventType eq "custom.type.${i}"`).join(' or ');
     const r = await w.cycle({ max_fetch: 1999, fetch_query_filter: big });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { fetchIncidents, type FetchLastRun } from '../../../integration/fetch/index.js';
 import { RuleLoadError } from '../../../integration/fetch/rules/index.js';
-import { params, setupNock, TOKEN, world, type World } from './harness.js';
+import { drain, params, setupNock, TOKEN, world, type World } from './harness.js';
 
 setupNock();
 
@@ -312,5 +312,87 @@ describe('bad rules stop fetch before any request, naming the file, the rule and
     const r = await w.cycle({ fetch_rules: dir });
     expect(r.incidents).toEqual([]);
     expect(Date.now() - t).toBeLessThan(5000);
+  });
+});
+
+describe('rules changed between cycles (the filter changes): the history continues, nothing comes twice', () => {
+  test('no incident twice, also for the 150 events sharing the boundary millisecond; the new rule’s events from that millisecond on become incidents', async () => {
+    const lock = write('lock.yml', LOCK);
+    const token = write('token.yml', TOKEN_RULE);
+    const w = world();
+    // API tokens of an earlier minute: before the continuation point, so never fetched.
+    const early = w.model.add(2, { eventType: 'system.api_token.create' });
+    w.clock.advance(MIN);
+    const t1 = w.clock.now();
+    const locks1 = w.model.add(150);
+    const tokens1 = w.model.add(3, { eventType: 'system.api_token.create' });
+    // Persisted late: published before t1, read after the t1 events.
+    const late = w.model.add(1, { publishedMs: t1 - 30_000 });
+    const c1 = await w.cycle({ fetch_rules: lock });
+    expect(c1.incidents.map((i) => i.dbotMirrorId)).toEqual([...locks1, ...late].map((e) => e.uuid));
+    expect(c1.lastRun.latestPublished).toBe(new Date(t1).toISOString());
+    expect(c1.lastRun.seen).toHaveLength(100);
+    w.clock.advance(MIN);
+    const tokens2 = w.model.add(2, { eventType: 'system.api_token.create' });
+    const locks2 = w.model.add(2);
+
+    // The rule set grows by a new event type: another filter. Small cycles, so the carried uuids must last several.
+    const both = `${lock},${token}`;
+    const c2 = await w.cycle({ fetch_rules: both, max_fetch: 2 });
+    expect(c2.lastRun.reset).toMatchObject({ reason: 'filter_changed' });
+    expect(c2.lastRun.reset!.detail).toContain(`the history continues from ${new Date(t1).toISOString()}`);
+    expect(c2.warnings.join('\n')).toMatch(/the event types the rules read did.*continues from .*Events of the new filter published before that are not fetched/);
+    expect(c2.incidents.map((i) => i.dbotMirrorId)).toEqual(tokens1.slice(0, 2).map((e) => e.uuid));
+    expect(c2.lastRun.previousSeen!.length).toBeGreaterThanOrEqual(151);
+    await drain(w, { fetch_rules: both, max_fetch: 2 });
+    expect((w.lastRun as FetchLastRun).previousSeen).toBeUndefined();
+
+    const twice = [...w.counts].filter(([, n]) => n > 1);
+    expect(twice).toEqual([]);
+    const expected = [...locks1, ...late, ...tokens1, ...tokens2, ...locks2].map((e) => e.uuid);
+    expect([...w.counts.keys()].sort()).toEqual([...expected].sort());
+    for (const e of early) expect(w.counts.has(e.uuid)).toBe(false);
+
+    // Removing the rule again: another continuation, still nothing twice.
+    w.model.add(1, { eventType: 'system.api_token.create' });
+    const locks3 = w.model.add(1);
+    const c3 = await w.cycle({ fetch_rules: lock });
+    expect(c3.lastRun.reset?.reason).toBe('filter_changed');
+    expect(c3.incidents.map((i) => i.dbotMirrorId)).toEqual(locks3.map((e) => e.uuid));
+  });
+
+  test('open windows of a correlation rule that is still loaded, unchanged, keep counting across the change', async () => {
+    const push = write('push.yml', PUSH);
+    const lock = write('lock.yml', LOCK);
+    const w = world();
+    const t0 = w.clock.now();
+    deny(w, 'bob@example.com', t0);
+    deny(w, 'bob@example.com', t0 + MIN);
+    const c1 = await w.cycle({ fetch_rules: push });
+    expect(c1.incidents).toEqual([]);
+    w.clock.advance(2 * MIN);
+    const third = deny(w, 'bob@example.com', t0 + 2 * MIN);
+    const locked = w.model.add(1);
+    const c2 = await w.cycle({ fetch_rules: `${push},${lock}` });
+    expect(c2.lastRun.reset?.reason).toBe('filter_changed');
+    expect(c2.incidents.map((i) => (i.dbotMirrorId.startsWith('sigma:r-bomb:') ? 'bomb' : i.dbotMirrorId))).toEqual(['bomb', locked[0]!.uuid]);
+    expect(c2.incidents[0]!.occurred).toBe(third.published);
+  });
+
+  test('windows of a correlation rule changed or removed at the same time are dropped, with a note (as without a filter change)', async () => {
+    const push = write('push.yml', PUSH);
+    const w = world();
+    const t0 = w.clock.now();
+    deny(w, 'bob@example.com', t0);
+    deny(w, 'bob@example.com', t0 + MIN);
+    await w.cycle({ fetch_rules: push });
+    // Only the lock rule now: another filter, and the correlation is gone.
+    const lock = write('lock.yml', LOCK);
+    deny(w, 'bob@example.com', t0 + 2 * MIN);
+    const r = await w.cycle({ fetch_rules: lock });
+    expect(r.lastRun.reset?.reason).toBe('filter_changed');
+    expect(r.warnings).toContain('windows of "r-bomb" dropped: no loaded correlation rule has that id');
+    expect(r.incidents).toEqual([]);
+    expect(r.lastRun.windows).toBeUndefined();
   });
 });
