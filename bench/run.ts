@@ -514,8 +514,11 @@ async function main(): Promise<void> {
     });
 
     // ---- 4: fetch-incidents draining the backlog
-    log(`[4] fetch-incidents draining a ${SIZES.events}-event backlog (max_fetch 1000, filter "uuid pr": every event)`);
-    const fetchEnv = { ...sswsEnv, BENCH_FILTER: 'uuid pr', BENCH_FIRST_FETCH: '8 days', BENCH_MAX_FETCH: '1000' };
+    log(`[4] fetch-incidents draining a ${SIZES.events}-event backlog (max_fetch 1000, filter "uuid pr" and a rule matching every event)`);
+    // Every event an incident: a Sigma rule that matches any event (fetch always runs through rules).
+    const everyEvent = path.join(tmpRoot, 'every_event.yml');
+    writeFileSync(everyEvent, 'title: Okta event\nid: every-event\nlevel: informational\nlogsource:\n  product: okta\ndetection:\n  event:\n    uuid|exists: true\n  condition: event\n');
+    const fetchEnv = { ...sswsEnv, BENCH_FILTER: 'uuid pr', BENCH_RULES: everyEvent, BENCH_FIRST_FETCH: '8 days', BENCH_MAX_FETCH: '1000' };
     const libFetch = () => measure(big, client('soar-fetch.js'), [], { env: fetchEnv });
     let cliSeq = 0;
     const cliFetch = async () => {
@@ -526,7 +529,7 @@ async function main(): Promise<void> {
       let lastAt = 0;
       const spawnedAt = performance.now();
       const m = await measure(big, CLI, ['fetch-incidents', '--follow', '--json'], {
-        env: { ...sswsEnv, OKTA_STATE_DIR: dir, OKTA_FETCH_FILTER: 'uuid pr', OKTA_FIRST_FETCH: '8 days', OKTA_MAX_FETCH: '1000', OKTA_FETCH_INTERVAL: '60' },
+        env: { ...sswsEnv, OKTA_STATE_DIR: dir, OKTA_FETCH_FILTER: 'uuid pr', OKTA_FETCH_RULES: everyEvent, OKTA_FIRST_FETCH: '8 days', OKTA_MAX_FETCH: '1000', OKTA_FETCH_INTERVAL: '60' },
         onLine: (line) => {
           if (!line) return;
           lastAt = performance.now();

@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     url: need('OKTA_URL'),
     apitoken: need('OKTA_API_TOKEN'),
     fetch_query_filter: need('BENCH_FILTER'),
+    fetch_rules: need('BENCH_RULES'),
     first_fetch: need('BENCH_FIRST_FETCH'),
     max_fetch: Number(need('BENCH_MAX_FETCH')),
   };

@@ -16,6 +16,7 @@ export { loadInstances, pickInstance, type Instances, type Instance } from '../e
 export { systemClock, ManualClock, type Clock } from '../base/clock.js';
 export * from '../base/errors.js';
 export { fetchIncidents, DEFAULT_FETCH_FILTER, type FetchOptions, type FetchResult, type FetchLastRun, type Incident } from '../fetch/index.js';
+export { loadRules, parseRules, defaultRules, RuleLoadError, describeProblem, type RuleSet, type RuleProblem } from '../fetch/rules/index.js';
 export { readLogs, type LogQuery, type LogPage, type ReadLogsOptions } from '../engine/read-logs.js';
 export type { LogEvent } from '../okta/logs.js';
 

@@ -12,9 +12,10 @@ import { oktaTime, parseTime } from '../base/time.js';
 import type { Params } from '../engine/types.js';
 import type { LogEvent } from '../okta/logs.js';
 import type { OktaObserver } from '../okta/observer.js';
-import { DEFAULT_FETCH_FILTER } from './default-filter.js';
-import { eventId, parseSeverityMap, toIncident, type Incident } from './incidents.js';
-import { checkLastRun, fingerprintOf, LOGS_PATH, MAX_PAGE, nextSeen, type FetchLastRun, type ResetReason } from './last-run.js';
+import { combineFilters, evaluateEvent, fetchRules, MAX_WINDOWS_BYTES, maxIncidentsPerEvent, packWindows, unpackWindows, type FetchRules } from './detection.js';
+import { eventId, parseSeverityMap, type Incident } from './incidents.js';
+import type { WindowState, WindowStateJSON } from './rules/index.js';
+import { carriedSeen, checkLastRun, fingerprintOf, LOGS_PATH, MAX_PAGE, nextSeen, type FetchLastRun, type ResetReason } from './last-run.js';
 
 const DAY = 86_400_000;
 /** The System Log keeps 90 days; a `since` beyond that finds nothing older anyway. */
@@ -51,7 +52,10 @@ export interface FetchResult {
 
 /** What fetch-incidents reads from the configuration. */
 export interface FetchSettings {
-  filter: string;
+  /** The System Log filter: the rules' event types (and fetch_query_filter); null reads every event. */
+  filter: string | null;
+  /** The Sigma rules every event is evaluated on: fetch_rules, or the default rules. */
+  rules: FetchRules;
   firstFetch: string;
   maxFetch: number;
   /** `limit` of a new history's first query; Okta keeps it in every `next` link. */
@@ -60,17 +64,24 @@ export interface FetchSettings {
   incidentType?: string;
 }
 
+/**
+ * The settings of a cycle, rules included: every problem (a rule that cannot be evaluated, a bad
+ * severity_map …) is thrown here, before any request.
+ */
 export function fetchSettings(cfg: OktaConfig): FetchSettings {
   const p = cfg.params;
-  const filter = typeof p.fetch_query_filter === 'string' && p.fetch_query_filter.trim() ? p.fetch_query_filter.trim() : DEFAULT_FETCH_FILTER;
+  const userFilter = typeof p.fetch_query_filter === 'string' && p.fetch_query_filter.trim() ? p.fetch_query_filter.trim() : undefined;
   const maxFetch = Number(p.max_fetch ?? 1000);
   if (!Number.isInteger(maxFetch) || maxFetch < 1) throw new ConfigError('max_fetch must be a positive integer', 'max_fetch');
+  const severityMap = parseSeverityMap(p.severity_map);
+  const rules = fetchRules(p.fetch_rules);
   const s: FetchSettings = {
-    filter,
+    filter: combineFilters(rules.ruleSet.logFilter(), userFilter),
+    rules,
     firstFetch: String(p.first_fetch ?? '3 days'),
     maxFetch,
     pageLimit: Math.min(MAX_PAGE, maxFetch),
-    severityMap: parseSeverityMap(p.severity_map),
+    severityMap,
   };
   if (typeof p.incidentType === 'string' && p.incidentType.trim()) s.incidentType = p.incidentType.trim();
   return s;
@@ -87,14 +98,16 @@ function firstFetchMs(s: FetchSettings, now: number): number {
   }
 }
 
-/** A new history: the open ascending polling query from `first_fetch` (no `until`). */
-function newHistory(cfg: OktaConfig, s: FetchSettings, fingerprint: string, now: number, warn: (m: string) => void): FetchLastRun {
-  let since = firstFetchMs(s, now);
+/**
+ * A new history: the open ascending polling query (no `until`) from `since` (epoch ms; a new
+ * history's is `first_fetch`), at most the System Log's retention back.
+ */
+function newHistory(cfg: OktaConfig, s: FetchSettings, fingerprint: string, since: number, now: number, warn: (m: string) => void, what: string): FetchLastRun {
   if (since < now - RETENTION_MS) {
     since = now - RETENTION_MS;
-    warn(`first_fetch (${s.firstFetch}) reaches beyond the System Log's 90-day retention; starting at ${oktaTime(since)}`);
+    warn(`${what} reaches beyond the System Log's 90-day retention; starting at ${oktaTime(since)}`);
   }
-  const cursor = cfg.origin + '/api/v1/logs' + buildQuery({ since: oktaTime(since), sortOrder: 'ASCENDING', limit: s.pageLimit, filter: s.filter });
+  const cursor = cfg.origin + '/api/v1/logs' + buildQuery({ since: oktaTime(since), sortOrder: 'ASCENDING', limit: s.pageLimit, filter: s.filter ?? undefined });
   return { version: 1, org: cfg.origin, fingerprint, cursor, seen: [], historyStart: oktaTime(since), caughtUp: false, fetched: 0 };
 }
 
@@ -104,17 +117,22 @@ function isRejectedCursor(e: unknown): e is OktaApiError {
 }
 
 const RESET_WHY: Record<ResetReason, string> = {
-  filter_changed: 'fetch_query_filter changed',
+  filter_changed: 'fetch_query_filter changed, or the event types the rules read did',
   org_changed: 'the Okta org changed',
   cursor_rejected: 'Okta no longer accepts the saved System Log cursor',
   invalid_last_run: 'the saved lastRun is not usable',
 };
 
+/** Events one cycle evaluates at most, when few of them make incidents (a cycle stays bounded in time). */
+export const MAX_READ_PER_CYCLE = 10_000;
+
 /**
- * One fetch-incidents cycle (contract §5, §6): reads System Log events after `lastRun`, up to
- * `max_fetch`, and returns them as incidents with the lastRun that continues exactly after them.
- * Touches no files. Rejects (ConfigError, OktaApiError, RateLimitError, NetworkError …) only when
- * nothing could be fetched; a failure after some events returns those events, with a lastRun
+ * One fetch-incidents cycle (contract §5, §6): reads System Log events after `lastRun`, evaluates
+ * every Sigma rule on each (fetch_rules, or the default rules), and returns the incidents they
+ * raise, at most `max_fetch`, with the lastRun that continues exactly after the last event read:
+ * the cursor and the correlation windows move together. Touches no files (but the rule files).
+ * Rejects (ConfigError, RuleLoadError, OktaApiError, RateLimitError, NetworkError …) only when
+ * nothing could be read; a failure after some events returns their incidents, with a lastRun
  * that resumes right after them and `stop: 'error'`.
  */
 export async function fetchIncidents(params: Params, lastRun?: unknown, options: FetchOptions = {}): Promise<FetchResult> {
@@ -128,11 +146,12 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
   const cfg = resolveConfig(params);
   if (cfg.authMethod === 'oauth') checkScopes('fetch-incidents', ['okta.logs.read'], cfg.scopes);
   const s = fetchSettings(cfg);
-  const fingerprint = fingerprintOf(cfg.origin, s.filter);
+  const fingerprint = fingerprintOf(cfg.origin, s.filter ?? '');
   const check = checkLastRun(lastRun, cfg.origin, fingerprint);
+  const ruleSet = s.rules.ruleSet;
 
   const startNewHistory = (reason: ResetReason | undefined, detail: string): FetchLastRun => {
-    const run = newHistory(cfg, s, fingerprint, clock.now(), warn);
+    const run = newHistory(cfg, s, fingerprint, firstFetchMs(s, clock.now()), clock.now(), warn, `first_fetch (${s.firstFetch})`);
     if (reason) {
       run.reset = { reason, at: oktaTime(clock.now()), detail: redactString(detail) };
       warn(`${detail}: starting a new fetch history from first_fetch (${run.historyStart}). Events returned before may be returned again; their dbotMirrorId (uuid) identifies them.`);
@@ -141,9 +160,37 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
   };
   let run: FetchLastRun;
   let resumed: boolean;
+  // Correlation windows continue with the history they were counted in; a new history counts afresh.
+  let state: WindowState = ruleSet.newState();
   if (check.kind === 'resume') {
     run = check.run;
     resumed = true;
+    const { json, note } = unpackWindows(run.windows);
+    if (note) warn(note);
+    const restored = ruleSet.restoreState(json);
+    for (const n of restored.notes) warn(n);
+    state = restored.state;
+  } else if (check.kind === 'continue') {
+    // Same org, another filter (a rule or fetch_query_filter changed): the new history continues
+    // where the old one stopped returning events, so nothing returned before comes again.
+    const prev = check.previous;
+    run = newHistory(cfg, s, fingerprint, check.from, clock.now(), warn, `the continuation point (${oktaTime(check.from)})`);
+    const carried = carriedSeen(prev);
+    if (carried.length) run.previousSeen = carried;
+    if (prev.latestPublished !== undefined && check.from === Date.parse(prev.latestPublished)) run.latestPublished = oktaTime(check.from);
+    const detail = redactString(`${RESET_WHY.filter_changed} (${check.detail})`);
+    run.reset = { reason: 'filter_changed', at: oktaTime(clock.now()), detail: `${detail}; the history continues from ${run.historyStart}` };
+    warn(
+      `${detail}: the fetch history continues from ${run.historyStart}, where the previous one stopped (events returned before are not returned again). ` +
+        'Events of the new filter published before that are not fetched: the rules apply from that point on.',
+    );
+    // Open windows of correlation rules that are still loaded, unchanged, keep counting (the others are dropped, with a note).
+    const { json, note } = unpackWindows(prev.windows);
+    if (note) warn(note);
+    const restored = ruleSet.restoreState(json);
+    for (const n of restored.notes) warn(n);
+    state = restored.state;
+    resumed = false;
   } else {
     run = check.kind === 'new-history' ? startNewHistory(check.reason, `${RESET_WHY[check.reason]} (${check.detail})`) : startNewHistory(undefined, '');
     resumed = false;
@@ -151,7 +198,7 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
 
   const { built, done } = await clientForCall(cfg, { ...options, clock });
   const incidents: Incident[] = [];
-  const seen = new Set(run.seen);
+  const seen = new Set([...(run.previousSeen ?? []), ...run.seen]);
   /** Uuids in the order returned: the stored ones, then this cycle's. */
   const recent = [...run.seen];
   let cursor = run.cursor;
@@ -159,9 +206,15 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
   let pageHead: string[] = [];
   let pagesRead = 0;
   let latestMs = run.latestPublished ? Date.parse(run.latestPublished) : NaN;
+  /** Uuids returned from the first event published at latestMs on (bounded): lastRun.latestSeen. */
+  let latestSeen = run.latestSeen ?? [];
   let stop: FetchStop;
   let failure: unknown;
-  const incidentOpts = { severityMap: s.severityMap, incidentType: s.incidentType };
+  const incidentOpts = { severityMap: s.severityMap, shownFile: s.rules.shownFile, ...(s.incidentType ? { incidentType: s.incidentType } : {}) };
+  /** Events evaluated this cycle. */
+  let read = 0;
+  const readLimit = Math.max(s.maxFetch, MAX_READ_PER_CYCLE);
+  const perEvent = maxIncidentsPerEvent(ruleSet);
   try {
     for (;;) {
       if (options.signal?.aborted) {
@@ -181,8 +234,11 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
           resumed = false;
           seen.clear();
           recent.length = 0;
+          delete run.previousSeen;
           cursor = run.cursor;
           latestMs = NaN;
+          latestSeen = [];
+          state = ruleSet.newState();
           continue;
         }
         failure = e;
@@ -207,13 +263,25 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
         const ev = events[i]!;
         if (!ev || typeof ev !== 'object') continue;
         const id = eventId(ev);
-        if (seen.has(id)) continue; // already returned: the head of a page read again, or an Okta repeat
-        if (incidents.length >= s.maxFetch) break;
-        incidents.push(toIncident(ev, incidentOpts));
+        if (seen.has(id)) continue; // already evaluated: the head of a page read again, or an Okta repeat
+        if (incidents.length >= s.maxFetch || read >= readLimit) break;
+        // Near max_fetch, an event could make more incidents than are left (its own and its
+        // windows'): keep the windows as they were, to leave it, whole, to the next cycle.
+        const snapshot = incidents.length && s.maxFetch - incidents.length < perEvent ? copyState(ruleSet.saveState(state)) : undefined;
+        const made = evaluateEvent(ruleSet, ev, state, incidentOpts);
+        if (snapshot && incidents.length + made.length > s.maxFetch) {
+          state = ruleSet.restoreState(snapshot).state;
+          break;
+        }
+        incidents.push(...made);
+        read++;
         seen.add(id);
         recent.push(id);
         const t = typeof ev.published === 'string' ? Date.parse(ev.published) : NaN;
-        if (!Number.isNaN(t) && !(t <= latestMs)) latestMs = t;
+        if (!Number.isNaN(t) && !(t <= latestMs)) {
+          latestMs = t;
+          latestSeen = [id];
+        } else if (latestSeen.length < MAX_PAGE) latestSeen.push(id);
       }
       if (i < events.length) {
         // max_fetch was reached inside this page: the cursor stays on it, and the ids of the part
@@ -231,8 +299,8 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
         break;
       }
       cursor = res.nextUrl;
-      options.progress?.(incidents.length, s.maxFetch, 'events');
-      if (incidents.length >= s.maxFetch) {
+      options.progress?.(incidents.length, s.maxFetch, 'incidents');
+      if (incidents.length >= s.maxFetch || read >= readLimit) {
         stop = 'max_fetch';
         break;
       }
@@ -241,21 +309,37 @@ export async function fetchIncidents(params: Params, lastRun?: unknown, options:
     done();
   }
 
-  if (stop === 'error' && incidents.length === 0) throw failure;
+  if (stop === 'error' && read === 0) throw failure;
   const now = oktaTime(clock.now());
   run.cursor = cursor;
   // No page read: the cursor is still last cycle's page, whose returned head is in run.seen.
   run.seen = pagesRead === 0 ? run.seen : nextSeen(recent, pageHead);
   run.caughtUp = stop === 'caught_up';
+  // Caught up, the cursor is past every event persisted before the filter changed: the previous history's uuids are done.
+  if (run.caughtUp) delete run.previousSeen;
   run.fetched += incidents.length;
   if (!Number.isNaN(latestMs)) run.latestPublished = oktaTime(latestMs);
+  if (latestSeen.length) run.latestSeen = latestSeen;
+  else delete run.latestSeen;
+  // The windows go in the same lastRun as the cursor: committed together, or not at all.
+  delete run.windows;
+  if (ruleSet.correlations.length) {
+    const packed = packWindows(ruleSet.saveState(state));
+    if (packed.length <= MAX_WINDOWS_BYTES) run.windows = packed;
+    else warn(`the correlation windows outgrew ${MAX_WINDOWS_BYTES / 1024 / 1024} MiB in lastRun and were dropped; counting starts afresh`);
+  }
   delete run.error;
   if (stop === 'error') {
     const message = redactString(failure instanceof Error ? failure.message : String(failure));
     run.error = { at: now, message };
-    warn(`fetch stopped early after ${incidents.length} event${incidents.length === 1 ? '' : 's'}: ${message}. The next fetch resumes right after them.`);
+    warn(`fetch stopped early after ${read} event${read === 1 ? '' : 's'}: ${message}. The next fetch resumes right after them.`);
   }
   return { incidents, lastRun: run, stop, warnings };
+}
+
+/** A deep copy of saved windows (the saved form shares its groups with the live state). */
+function copyState(json: WindowStateJSON): WindowStateJSON {
+  return JSON.parse(JSON.stringify(json)) as WindowStateJSON;
 }
 
 function idsOf(events: readonly LogEvent[]): string[] {

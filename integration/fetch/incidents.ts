@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { ConfigError } from '../base/errors.js';
 import { redactString } from '../base/redact.js';
 import type { LogEvent } from '../okta/logs.js';
+import type { IncidentLabel, IncidentRule } from './rules/incident.js';
 
 /** One incident in XSOAR's fetch-incidents shape (contract §5). */
 export interface Incident {
-  /** `<eventType>: <displayMessage> (<actor alternateId>)` */
+  /** From a rule: `<rule title>: <actor> → <target user>`; a correlation window: `<title>: N events for … within 10m`. */
   name: string;
   /** The event's `published` (ISO 8601). */
   occurred: string;
@@ -17,6 +18,12 @@ export interface Incident {
   dbotMirrorId: string;
   /** `incidentType` when configured. */
   type?: string;
+  /** The Sigma rules that raised it (id, title, level, ATT&CK tags, references), most severe first. */
+  rules?: IncidentRule[];
+  /** XSOAR labels: `Sigma rule`, `ATT&CK tactic`, `ATT&CK technique`. */
+  labels?: IncidentLabel[];
+  /** Each rule's title, level and description, for the analyst. */
+  details?: string;
 }
 
 /** Okta severity → XSOAR severity (contract §5). Anything else is 0 (unknown). */

@@ -8,8 +8,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fetchStateKeys } from '../../integration/faces/cli/verbs/fetch.js';
-import { DEFAULT_EVENT_TYPES, DEFAULT_FETCH_FILTER, fetchIncidents, type FetchLastRun, type Incident } from '../../integration/fetch/index.js';
-import { compileScim, parseScimFilter } from '../../sandbox/scim-filter.js';
+import { DEFAULT_EVENT_TYPES, fetchIncidents, type FetchLastRun, type Incident } from '../../integration/fetch/index.js';
+import { defaultRules, type OktaEvent } from '../../integration/fetch/rules/index.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { childEnv } from '../child-env.js';
 import { BIN, ROOT, tempStateDir } from './helpers.js';
@@ -41,7 +41,9 @@ function rng(seed: number): () => number {
   };
 }
 
-const matchesDefault = compileScim(parseScimFilter(DEFAULT_FETCH_FILTER));
+/** An event some default rule (rules/okta) makes an incident of on its own. */
+const matchesDefault = (e: OktaEvent) => defaultRules().matching(e).some((r) => r.standalone);
+const isWindow = (id: string) => id.startsWith('sigma:');
 
 interface Run {
   stdout: string;
@@ -107,11 +109,21 @@ describe('exactly once against the sandbox’s seeded System Log (library)', () 
   });
   afterAll(() => sb?.close());
 
-  test('20,000 seeded events (4 % sharing a millisecond, 1 % persisted late), drained with several max_fetch, then late arrivals', async () => {
+  test('20,000 seeded events (4 % sharing a millisecond, 1 % persisted late) and three attacks, drained with several max_fetch, then late arrivals: each event incident and each correlation window once', async () => {
     const since = new Date(Date.now() - 6 * 86_400_000).toISOString();
     const base = { url: sb.url, apitoken: sb.apiToken, first_fetch: since };
-    const expected = new Set(sb.org.events.filter((s) => s.persistedMs >= Date.parse(since) && matchesDefault(s.event)).map((s) => s.event.uuid));
+    // Attacks the default correlation rules count (the seeded log holds none): their windows must
+    // fire once each, though max_fetch cuts the cycles anywhere inside them.
+    for (const name of ['push-bombing', 'password-spray', 'push-flood'] as const) sb.org.appendScenario(name);
+    const inHistory = sb.org.events.filter((s) => s.persistedMs >= Date.parse(since));
+    const expected = new Set(inHistory.filter((s) => matchesDefault(s.event as unknown as OktaEvent)).map((s) => s.event.uuid));
     expect(expected.size).toBeGreaterThan(300);
+    // The correlation windows the default rules find in the same events read in one go, in
+    // persistence order: fetch, cycle after cycle with the windows in lastRun, must find the same.
+    const reference = defaultRules();
+    const refState = reference.newState();
+    const expectedWindows = new Set(inHistory.flatMap((s) => reference.evaluate(s.event as unknown as OktaEvent, refState).windows.map((w) => w.id)));
+    expect(expectedWindows.size).toBe(3);
     const counts = new Map<string, number>();
     let lastRun: unknown = {};
     let cycles = 0;
@@ -131,7 +143,9 @@ describe('exactly once against the sandbox’s seeded System Log (library)', () 
     const r = await fetchIncidents({ ...base, max_fetch: 1000 }, lastRun);
     for (const i of r.incidents) counts.set(i.dbotMirrorId, (counts.get(i.dbotMirrorId) ?? 0) + 1);
     expect(r.incidents.map((i) => i.dbotMirrorId).sort()).toEqual(late.map((e) => e.uuid).sort());
-    expect([...counts.keys()].filter((u) => !expected.has(u))).toEqual([]);
+    const windows = [...counts.keys()].filter(isWindow);
+    expect(windows.sort()).toEqual([...expectedWindows].sort());
+    expect([...counts.keys()].filter((u) => !isWindow(u) && !expected.has(u))).toEqual([]);
     expect([...expected].filter((u) => !counts.has(u))).toEqual([]);
     expect([...counts.values()].filter((c) => c > 1)).toEqual([]);
     expect(cycles).toBeGreaterThan(5);
@@ -167,14 +181,15 @@ describe('the real CLI, killed at random points (SIGKILL), run after run', () =>
       const t = new Date(Date.now() - (shape === 'late' ? 60_000 + Math.floor(rand() * 900_000) : 0)).toISOString();
       const batch = Array.from({ length: n }, () => {
         const r = rand();
-        // Noise the default filter leaves out: failed sign-ins, allowed sign-on evaluations.
+        // Noise no default rule raises an incident for (one actor's failed sign-ins are no spray),
+        // allowed sign-on evaluations; and denied ones, which a default rule does raise.
         if (r < 0.15) return { eventType: 'user.session.start', outcome: { result: 'FAILURE', reason: 'INVALID_CREDENTIALS' } };
         if (r < 0.2) return { eventType: 'policy.evaluate_sign_on', outcome: { result: 'ALLOW', reason: null } };
         if (r < 0.25) return { eventType: 'policy.evaluate_sign_on', outcome: { result: 'DENY', reason: 'Sign-on policy evaluation resulted in DENY' } };
         return { eventType: pick(types), ...(shape === 'normal' ? {} : { published: t }) };
       });
       for (const e of sb.org.appendEvents(batch)) {
-        if (matchesDefault(e)) appended.push(e.uuid);
+        if (matchesDefault(e as unknown as OktaEvent)) appended.push(e.uuid);
         else stats.noise++;
       }
     };

@@ -6,6 +6,7 @@
  */
 import { dispatch } from '../../entry/index.js';
 import { fetchIncidents } from '../../integration/fetch/index.js';
+import { everyEventRuleFile } from '../helpers/every-event-rule.js';
 import { createTransport } from '../../integration/okta/transport.js';
 import type { Transport } from '../../integration/okta/types.js';
 import { MemoryStore } from '../../integration/state/store.js';
@@ -36,7 +37,8 @@ describe.each<[AuthMode, boolean]>([
 
   test('fetch-incidents sees every change the commands made, under Okta event types', async () => {
     const filter = RESPONSE_EVENT_TYPES.map((t) => `eventType eq "${t}"`).join(' or ');
-    const { incidents } = await fetchIncidents({ ...params(), fetch_query_filter: filter, first_fetch: '1 hour' }, undefined, { state: store });
+    // Every event of these types (a rule that matches every event), not only what the default rules raise.
+    const { incidents } = await fetchIncidents({ ...params(), fetch_query_filter: filter, fetch_rules: everyEventRuleFile(), first_fetch: '1 hour' }, undefined, { state: store });
     const types = new Set(incidents.map((i) => (JSON.parse(i.rawJSON) as { eventType: string }).eventType));
     expect([...types].sort()).toEqual([...RESPONSE_EVENT_TYPES].sort());
     const actor = (JSON.parse(incidents[0]!.rawJSON) as { actor: { type: string } }).actor.type;

@@ -51,11 +51,11 @@ describe('rate limits', () => {
     expect((await get(sb, '/api/v1/groups?limit=1')).status).toBe(200);
     expect((await get(sb, '/api/v1/groups?limit=1')).status).toBe(429);
     expect(sb.org.events.length - before).toBe(2);
-    // fetch-incidents' default filter makes it an incident (Okta WARN: XSOAR severity 2).
+    // fetch-incidents' default rules make it an incident ("Okta org rate limit exceeded", level low: severity 1).
     const { incidents } = await fetchIncidents({ url: sb.url, apitoken: sb.apiToken, first_fetch: '7 days', max_fetch: 1000 }, undefined, { clock: { now: () => clock, sleep: async (ms) => void (clock += ms) } });
-    const violations = incidents.filter((i) => i.name.startsWith('system.operation.rate_limit.violation'));
+    const violations = incidents.filter((i) => i.name.startsWith('Okta org rate limit exceeded'));
     expect(violations.length).toBeGreaterThanOrEqual(2);
-    expect(violations.every((i) => i.severity === 2)).toBe(true);
+    expect(violations.every((i) => i.severity === 1 && (JSON.parse(i.rawJSON) as { eventType: string }).eventType === 'system.operation.rate_limit.violation')).toBe(true);
   });
 
   it('can be changed at run time per bucket', async () => {

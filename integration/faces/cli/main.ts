@@ -13,6 +13,8 @@ Usage:
   okta-soar run <command> [name=value ...] [--json]   one war-room command
   okta-soar run '!<command> name="a value"'           the same, as one war-room line
   okta-soar fetch-incidents [--json] [--follow]       one fetch cycle (or poll until stopped)
+  okta-soar rules test FILE|DIR [--events FILE] [--json]
+                                                      what Sigma rules match (in a file of events, or the last day)
   okta-soar test-module                               checks URL, credentials, scopes ("ok" first)
   okta-soar commands [--json]                         the commands of integration.yml
   okta-soar shell                                     interactive war room (npm start)
@@ -86,6 +88,7 @@ type VerbFn = (io: CliIO, flags: GlobalFlags, loadDispatch: LoadDispatch) => Pro
 const LAZY_VERBS: Record<string, () => Promise<VerbFn>> = {
   keygen: async () => (await import('./verbs/keygen.js')).keygenVerb,
   'fetch-incidents': async () => (await import('./verbs/fetch.js')).fetchVerb,
+  rules: async () => (await import('./verbs/rules.js')).rulesVerb,
   instances: async () => (await import('./verbs/instances.js')).instancesVerb,
   shell: async () => (await import('./verbs/shell.js')).shellVerb,
   serve: async () => (await import('./verbs/serve.js')).serveVerb,

@@ -36,7 +36,7 @@ export interface GlobalFlags {
   secrets: SecretFlag[];
 }
 
-const VALUE_FLAGS = new Set(['--config', '--port', '--host', '--instances', ...SECRET_FLAGS]);
+const VALUE_FLAGS = new Set(['--config', '--port', '--host', '--instances', '--events', ...SECRET_FLAGS]);
 const BOOL_FLAGS = new Set(['--json', '--debug', '--help', '-h', '--follow', '--version', '-v', '--rsa', '--once', '--no-browser', '--device']);
 
 /** Splits flags from words. Flags may come anywhere; `--` ends them. Unknown flags are usage errors. */

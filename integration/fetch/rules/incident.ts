@@ -110,6 +110,14 @@ export function subjectOf(e: { actor?: unknown; target?: unknown; eventType?: un
   return who || (whom && whom !== 'unknown' ? whom : '') || text(e.eventType);
 }
 
+/** The name of an event's incident (`matches` non-empty, most severe first): what eventIncident gives as `name`. */
+export function eventIncidentName(event: OktaEvent, matches: readonly DetectionRule[]): string {
+  const top = matches[0]!;
+  const more = matches.length > 1 ? ` (+${matches.length - 1} more)` : '';
+  const subject = subjectOf(event);
+  return clip(`${top.title}${more}${subject ? `: ${subject}` : ''}`);
+}
+
 /**
  * The incident for an event that standalone rules matched (`matches` as Evaluation gives them,
  * most severe first), or null when none did. Name: `<title of the most severe rule> (+N more):
@@ -117,11 +125,8 @@ export function subjectOf(e: { actor?: unknown; target?: unknown; eventType?: un
  */
 export function eventIncident(event: OktaEvent, matches: readonly DetectionRule[]): RuleIncidentFields | null {
   if (!matches.length) return null;
-  const top = matches[0]!;
-  const more = matches.length > 1 ? ` (+${matches.length - 1} more)` : '';
-  const subject = subjectOf(event);
   return {
-    name: clip(`${top.title}${more}${subject ? `: ${subject}` : ''}`),
+    name: eventIncidentName(event, matches),
     occurred: text(event.published),
     severity: Math.max(...matches.map((m) => m.severity)) as Severity,
     rules: matches.map(incidentRule),

@@ -15,6 +15,6 @@ export { loadRules, parseRules, parseRuleText, parseRulePaths, MAX_RULE_FILE_BYT
 export { RuleSet, eventKey } from './rule-set.js';
 export { WindowState, ALLOWED_LATENESS_MS, MAX_GROUPS, MAX_ENTRIES, MAX_WINDOW_EVENTS, type WindowStateJSON } from './correlation.js';
 export { defaultRules, defaultRulesDir } from './default-rules.js';
-export { eventIncident, windowIncident, subjectOf, type RuleIncidentFields, type WindowIncidentFields, type CorrelationDocument, type IncidentRule, type IncidentLabel } from './incident.js';
+export { eventIncident, eventIncidentName, windowIncident, subjectOf, type RuleIncidentFields, type WindowIncidentFields, type CorrelationDocument, type IncidentRule, type IncidentLabel } from './incident.js';
 export { RuleLoadError, describeProblem } from './rule-error.js';
 export * from './types.js';

@@ -127,6 +127,18 @@ export class RuleSet {
   }
 
   /**
+   * Every detection rule the event matches, those that only feed a correlation included, in load
+   * order. Keeps no state (`rules test` reports each rule's matches with it).
+   */
+  matching(event: OktaEvent): DetectionRule[] {
+    const view = new EventView(event);
+    const type = typeof event.eventType === 'string' ? event.eventType.toLowerCase() : '';
+    return this.rulesFor(type)
+      .filter((r) => r.detection.match(view))
+      .map((r) => r.info);
+  }
+
+  /**
    * Evaluates every rule on one event. `state` holds the correlation windows and is updated;
    * events must come in the order they are fetched (Okta's persistence order), each once per
    * history (a repeat is recognised by its uuid and counted once).

@@ -104,7 +104,7 @@ describe('okta-soar fetch-incidents', () => {
     const [e] = w.model.add(1, { eventType: 'user.account.lock' });
     const a = io();
     expect(await main(['fetch-incidents'], a)).toBe(0);
-    expect(a.stdout.text).toBe(`Fetched 1 incident from ${ORG} (caught up).\n  ${e!.published}  severity 2  user.account.lock: ${e!.displayMessage} (${e!.actor.alternateId})\n`);
+    expect(a.stdout.text).toBe(`Fetched 1 incident from ${ORG} (caught up).\n  ${e!.published}  severity 2  Okta account locked out after failed sign-ins: ${e!.actor.alternateId}\n`);
     const b = io();
     expect(await main(['fetch-incidents'], b)).toBe(0);
     expect(b.stdout.text).toBe(`No new incidents from ${ORG} (caught up).\n`);

@@ -3,7 +3,7 @@
  * query of reference/okta-api.md §2.3.
  */
 import fc from 'fast-check';
-import { DEFAULT_FETCH_FILTER } from '../../../integration/fetch/index.js';
+import { defaultRules } from '../../../integration/fetch/rules/index.js';
 import type { FetchLastRun } from '../../../integration/fetch/index.js';
 import { drain, expectExactlyOnce, ORG, setupNock, world } from './harness.js';
 
@@ -12,7 +12,7 @@ setupNock();
 const DAY = 86_400_000;
 
 describe('the polling query', () => {
-  test('first cycle: open ascending query from first_fetch with the default filter; the next link becomes the cursor', async () => {
+  test('first cycle: open ascending query from first_fetch with the default rules\' filter; the next link becomes the cursor', async () => {
     const w = world();
     w.model.add(3);
     const r = await w.cycle();
@@ -22,7 +22,8 @@ describe('the polling query', () => {
       since: new Date(w.clock.now() - 3 * DAY).toISOString(),
       sortOrder: 'ASCENDING',
       limit: '1000',
-      filter: DEFAULT_FETCH_FILTER,
+      // The event types the default rules read (no fetch_rules, no fetch_query_filter).
+      filter: defaultRules().logFilter(),
     });
     expect(first.searchParams.has('until')).toBe(false);
     // The second request is Okta's next link exactly as sent (no rebuilding), and it was empty.
@@ -37,10 +38,14 @@ describe('the polling query', () => {
     expect(r.warnings).toEqual([]);
   });
 
-  test('limit is min(1000, max_fetch); fetch_query_filter replaces the default; first_fetch may be an ISO time', async () => {
+  test('limit is min(1000, max_fetch); fetch_query_filter narrows the rules\' filter; first_fetch may be an ISO time', async () => {
     const w = world();
     await w.cycle({ max_fetch: 50, fetch_query_filter: 'eventType eq "user.account.lock"', first_fetch: '2026-11-20T00:00:00Z' });
-    expect(Object.fromEntries(w.model.requests[0]!.searchParams)).toMatchObject({ limit: '50', filter: 'eventType eq "user.account.lock"', since: '2026-11-20T00:00:00.000Z' });
+    expect(Object.fromEntries(w.model.requests[0]!.searchParams)).toMatchObject({
+      limit: '50',
+      filter: `(${defaultRules().logFilter()!}) and (eventType eq "user.account.lock")`,
+      since: '2026-11-20T00:00:00.000Z',
+    });
   });
 
   test('a new max_fetch sizes the next page: one request for 1,000 after a history started at 100, and the other way round', async () => {

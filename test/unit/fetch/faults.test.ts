@@ -156,27 +156,79 @@ describe('new histories', () => {
     expect(w.model.requests).toHaveLength(1);
   });
 
-  test('a changed fetch_query_filter starts a new history from first_fetch, and says so', async () => {
+  test('a changed fetch_query_filter continues the history from the last event returned (same millisecond included), and says so', async () => {
     const w = world();
     const a = 'eventType eq "user.account.lock"';
     const b = 'eventType eq "system.api_token.create"';
-    w.model.add(5);
-    const tokens = w.model.add(4, { eventType: 'system.api_token.create' });
-    const r1 = await w.cycle({ fetch_query_filter: a });
-    expect(r1.incidents).toHaveLength(5);
+    // Tokens of an earlier minute: before the continuation point, never read by either history.
+    w.model.add(3, { eventType: 'system.api_token.create' });
     w.clock.advance(60_000);
+    const t1 = w.clock.now();
+    const locks1 = w.model.add(5);
+    const tokens1 = w.model.add(4, { eventType: 'system.api_token.create' });
+    const r1 = await w.cycle({ fetch_query_filter: a });
+    expect(r1.incidents.map((i) => i.dbotMirrorId)).toEqual(locks1.map((e) => e.uuid));
+    expect(r1.lastRun.latestPublished).toBe(new Date(t1).toISOString());
+    w.clock.advance(60_000);
+    const t2 = w.clock.now();
+    const tokens2 = w.model.add(2, { eventType: 'system.api_token.create' });
+    const locks2 = w.model.add(2);
     const r2 = await w.cycle({ fetch_query_filter: b });
-    expect(r2.lastRun.reset).toMatchObject({ reason: 'filter_changed' });
-    expect(r2.warnings.join('\n')).toMatch(/fetch_query_filter changed.*new fetch history from first_fetch/);
+    expect(r2.lastRun.reset).toMatchObject({ reason: 'filter_changed', at: new Date(t2).toISOString() });
+    expect(r2.lastRun.reset!.detail).toMatch(/the history continues from .*T.*Z$/);
+    expect(r2.warnings.join('\n')).toMatch(/fetch_query_filter changed.*the fetch history continues from .*where the previous one stopped/);
+    expect(r2.warnings.join('\n')).not.toMatch(/first_fetch/);
     expect(r2.lastRun.fingerprint).not.toBe(r1.lastRun.fingerprint);
-    const q = w.model.requests.find((u) => u.searchParams.get('filter') === b)!;
-    expect(q.searchParams.get('since')).toBe(new Date(w.clock.now() - 3 * DAY).toISOString());
-    expect(r2.incidents.map((i) => i.dbotMirrorId)).toEqual(tokens.map((e) => e.uuid));
-    // Back to the default filter: the same, quietly continued afterwards.
+    // The new query starts at the exact millisecond of the last event returned, not at first_fetch.
+    const q = w.model.requests.find((u) => u.searchParams.get('filter')?.endsWith(`and (${b})`))!;
+    expect(q.searchParams.get('since')).toBe(new Date(t1).toISOString());
+    expect(r2.lastRun.historyStart).toBe(new Date(t1).toISOString());
+    // Tokens of t1's millisecond (never delivered: the old filter left them out) and after it.
+    expect(r2.incidents.map((i) => i.dbotMirrorId)).toEqual([...tokens1, ...tokens2].map((e) => e.uuid));
+    // Back to the default filter (both types), continued from t2: t2's two locks come, t2's tokens not again.
     const r3 = await w.cycle();
     expect(r3.lastRun.reset?.reason).toBe('filter_changed');
+    expect(r3.lastRun.historyStart).toBe(new Date(t2).toISOString());
+    expect(r3.incidents.map((i) => i.dbotMirrorId)).toEqual(locks2.map((e) => e.uuid));
     const r4 = await w.cycle();
     expect(r4.warnings).toEqual([]);
+    expect(r4.incidents).toEqual([]);
+    expect(r4.lastRun.previousSeen).toBeUndefined();
+    expect([...w.counts.values()].every((n) => n === 1)).toBe(true);
+    expect(w.counts.size).toBe(5 + 4 + 2 + 2);
+  });
+
+  test('a changed filter with a lastRun written before latestPublished was used continues from its historyStart', async () => {
+    const w = world();
+    const t0 = w.clock.now();
+    w.model.add(2);
+    const r1 = await w.cycle({ fetch_query_filter: 'eventType eq "user.account.lock"' });
+    expect(r1.incidents).toHaveLength(2);
+    const old = JSON.parse(JSON.stringify(r1.lastRun)) as FetchLastRun;
+    delete old.latestPublished;
+    delete old.latestSeen;
+    old.seen = [];
+    old.historyStart = new Date(t0 - DAY).toISOString();
+    w.lastRun = old;
+    w.clock.advance(60_000);
+    const r2 = await w.cycle();
+    expect(r2.lastRun.historyStart).toBe(new Date(t0 - DAY).toISOString());
+    expect(w.model.requests.at(-2)!.searchParams.get('since')).toBe(new Date(t0 - DAY).toISOString());
+    expect(r2.lastRun.reset?.detail).toMatch(/continues from /);
+  });
+
+  test('a changed org still starts a new history from first_fetch', async () => {
+    const w = world();
+    w.model.add(2);
+    await w.cycle();
+    const moved = { ...(w.lastRun as FetchLastRun), org: 'https://old.okta.com', fingerprint: 'y', latestPublished: new Date(w.clock.now()).toISOString() };
+    w.lastRun = moved;
+    w.clock.advance(60_000);
+    const r = await w.cycle();
+    expect(r.lastRun.reset?.reason).toBe('org_changed');
+    expect(r.warnings.join('\n')).toMatch(/Okta org changed.*starting a new fetch history from first_fetch/);
+    expect(w.model.requests.at(-2)!.searchParams.get('since')).toBe(new Date(w.clock.now() - 3 * DAY).toISOString());
+    expect(r.incidents).toHaveLength(2);
   });
 
   test('a lastRun of another org is not followed (its cursor never receives our token)', async () => {

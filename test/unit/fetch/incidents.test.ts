@@ -1,7 +1,7 @@
 /** Incidents as contract §5 describes them; the default filter; lastRun's size. */
 import { ConfigError } from '../../../integration/base/errors.js';
 import { addSecret, clearSecrets, MASK } from '../../../integration/base/redact.js';
-import { DEFAULT_EVENT_TYPES, DEFAULT_FETCH_FILTER, fetchIncidents, MAX_SEEN, parseSeverityMap, toIncident } from '../../../integration/fetch/index.js';
+import { DEFAULT_EVENT_TYPES, DEFAULT_FETCH_FILTER, fetchIncidents, MAX_PAGE, MAX_SEEN, parseSeverityMap, toIncident } from '../../../integration/fetch/index.js';
 import type { LogEvent } from '../../../integration/okta/logs.js';
 import { fixture } from '../../helpers/fixtures.js';
 import { params, setupNock, world } from './harness.js';
@@ -82,20 +82,24 @@ describe('incidents', () => {
     expect(w.model.requests).toHaveLength(0);
   });
 
-  test('through a cycle: severity_map and incidentType apply; occurred is published, not the fetch time', async () => {
+  test('through a cycle: the default rule names it, severity_map and incidentType apply; occurred is published, not the fetch time', async () => {
     const w = world();
     const [ev] = w.model.add(1, { eventType: 'security.threat.detected', severity: 'WARN', publishedMs: Date.UTC(2026, 10, 22, 9, 0, 0) });
     const r = await w.cycle({ severity_map: '{"security.threat.detected": 4}', incidentType: 'Okta Threat' });
-    expect(r.incidents).toEqual([
-      {
-        name: `security.threat.detected: ${ev!.displayMessage} (${ev!.actor.alternateId})`,
-        occurred: '2026-11-22T09:00:00.000Z',
-        severity: 4,
-        rawJSON: JSON.stringify(ev),
-        dbotMirrorId: ev!.uuid,
-        type: 'Okta Threat',
-      },
-    ]);
+    expect(r.incidents).toHaveLength(1);
+    expect(r.incidents[0]).toMatchObject({
+      name: `Okta ThreatInsight flagged a request: ${ev!.actor.alternateId}`,
+      occurred: '2026-11-22T09:00:00.000Z',
+      severity: 4, // the rule says medium (2); severity_map overrides per event type
+      rawJSON: JSON.stringify(ev),
+      dbotMirrorId: ev!.uuid,
+      type: 'Okta Threat',
+      rules: [{ id: 'c83f01d2-66e2-41c3-a390-9e85f1724b74', level: 'medium', file: 'rules/okta/okta_threatinsight_threat_detected.yml' }],
+    });
+    // Without severity_map, the rule's level decides.
+    const w2 = world();
+    w2.model.add(1, { eventType: 'security.threat.detected', severity: 'WARN' });
+    expect((await w2.cycle()).incidents.map((i) => i.severity)).toEqual([2]);
   });
 });
 
@@ -122,7 +126,7 @@ describe('the default filter', () => {
 });
 
 describe('lastRun size', () => {
-  test('bounded whatever the backlog: at most one page head plus a tail of uuids, under 50 kB', async () => {
+  test('bounded whatever the backlog: at most one page head plus a tail of uuids (and latestSeen), under 90 kB; under 50 kB when events do not pile up on one millisecond', async () => {
     const w = world({ via: 'transport' });
     await w.cycle({ max_fetch: 1000 });
     w.model.add(5000);
@@ -134,7 +138,21 @@ describe('lastRun size', () => {
       biggest = Math.max(biggest, JSON.stringify(r.lastRun).length);
     }
     expect(biggest).toBeGreaterThan(35_000); // the head really is there
-    expect(biggest).toBeLessThan(50_000);
+    // All 5,000 events share one millisecond: latestSeen (what a filter change must not return
+    // again) holds its cap of 1,000 uuids on top of seen. The worst case.
+    expect(w.lastRun).toMatchObject({ latestSeen: expect.any(Array) });
+    expect((w.lastRun as { latestSeen: string[] }).latestSeen).toHaveLength(MAX_PAGE);
+    expect(biggest).toBeLessThan(90_000);
+    // Events a millisecond apart, as a System Log usually has them: latestSeen is one uuid.
+    w.model.append(Array.from({ length: 5000 }, (_, i) => w.model.event({ publishedMs: w.clock.now() + 1 + i })));
+    let spread = 0;
+    for (let i = 0; i < 3; i++) {
+      const r = await w.cycle({ max_fetch: 1999 });
+      expect(r.lastRun.latestSeen).toHaveLength(1);
+      spread = Math.max(spread, JSON.stringify(r.lastRun).length);
+    }
+    expect(spread).toBeGreaterThan(35_000);
+    expect(spread).toBeLessThan(50_000);
     // A long custom filter adds only its own length (once, in the cursor).
     const big = 'eventType eq "user.account.lock" or ' + Array.from({ length: 60 }, (_, i) => `eventType eq "custom.type.${i}"`).join(' or ');
     const r = await w.cycle({ max_fetch: 1999, fetch_query_filter: big });

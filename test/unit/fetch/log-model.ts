@@ -108,10 +108,16 @@ export class LogModel {
     return f;
   }
 
-  /** Does `filter` select `ev`? Clauses of the form eventType eq "x" (enough for these tests). */
+  /**
+   * Does `filter` select `ev`? Clauses of the form eventType eq "x" or sw "x" (enough for these
+   * tests), and `(A) and (B)` as fetch combines the rules' filter with fetch_query_filter.
+   */
   static matches(filter: string | null, ev: ModelEvent): boolean {
     if (!filter || filter === 'uuid pr') return true;
-    return filter.includes(`"${ev.eventType}"`);
+    const both = /^\((.*)\) and \((.*)\)$/.exec(filter);
+    if (both) return LogModel.matches(both[1]!, ev) && LogModel.matches(both[2]!, ev);
+    if (filter.includes(`"${ev.eventType}"`)) return true;
+    return [...filter.matchAll(/eventType sw "([^"]+)"/g)].some((m) => ev.eventType.startsWith(m[1]!));
   }
 
   handle(url: URL): Answer | { network: true } {
