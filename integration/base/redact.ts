@@ -439,3 +439,229 @@ export function redactSealed<T>(value: T): T {
   seal(out, generation, 0);
   return out;
 }
+
+/*
+ * The gate for JSON text: a page of a list is decided on the text it was parsed from, in one pass,
+ * before any walk. Almost no page of the System Log holds a secret; a page the gate passes is the
+ * walk's result already (the walk would return it as it is), so it is sealed without being walked.
+ *
+ * Why a string the walk would change is always found:
+ *  - A string whose text holds no backslash appears in the page exactly as it is decoded. The walk
+ *    changes it only if it holds a known value or something PATTERN_TRIGGER matches, and every such
+ *    thing contains one of GATE_WORDS (case-insensitively, `-` and `_` aside) or a known value's
+ *    first characters: the automaton below finds those in the page, and the string around each
+ *    find is decoded and checked exactly as the walk would check it (a false alarm costs a lookup).
+ *  - A key masks its value whole when it is named like a secret (any case, `-` and `_` ignored:
+ *    each such name contains one of GATE_WORDS), when it is a private JWK member (`"d"` … quoted in
+ *    GATE_WORDS), or when it holds a character whose lower case is an ASCII letter (the Kelvin sign
+ *    K, found by its own search).
+ *  - A string with a backslash in its text (JSON escapes: \", \\, \/, \n, \u00xx …) may hide any
+ *    of these: every such string is decoded and checked, whatever it holds.
+ * The automaton reads each UTF-16 unit's low byte, folds ASCII case and skips `-` and `_`: all of
+ * which only find more, never less.
+ */
+
+/** Every trigger alternative, every secret key name and every private JWK member (quoted) contains one of these. */
+const GATE_WORDS = ['pass', 'token', 'secret', 'assertion', 'private', 'activation', 'ssws', 'bearer', 'dpop', 'basic', 'eyj', 'welcome', 'authorization', 'cookie', 'answer', 'salt', ...[...JWK_PRIVATE_MEMBERS].map((m) => `"${m}"`)];
+/** Enough of a known value to find it (any occurrence contains its start); keeps the automaton small. */
+const GATE_PREFIX = 16;
+
+for (const name of SECRET_KEY_NAMES) if (!GATE_WORDS.some((w) => name.includes(w))) throw new Error(`redact: the gate has no word for the key name ${name}`);
+
+interface Gate {
+  /** Next state × 256, by state × 256 + byte. */
+  delta: Int32Array;
+  /** States from here up (× 256) end a word. */
+  accept: number;
+  start: number;
+  generation: number;
+}
+let gate: Gate | undefined;
+
+/** The words the gate looks for, as it reads text: ASCII lower case, `-` and `_` left out, low bytes. */
+function gateForm(word: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < word.length; i++) {
+    let c = word.charCodeAt(i) & 255;
+    if (c === 45 || c === 95) continue;
+    if (c >= 65 && c <= 90) c += 32;
+    out.push(c);
+  }
+  return out;
+}
+
+/** An Aho-Corasick automaton over GATE_WORDS and the known values' starts, built when the secrets change. */
+function buildGate(): Gate {
+  const words: number[][] = GATE_WORDS.map(gateForm);
+  for (const v of knownValues()) {
+    // A value with a quote, a backslash or a control character appears escaped in JSON: found by the backslash search.
+    if (/["\\\u0000-\u001f]/.test(v)) continue;
+    const w = gateForm(v.slice(0, GATE_PREFIX));
+    if (w.length) words.push(w);
+    else words.push([]); // only `-` and `_`: every page is walked
+  }
+  const next: Array<Map<number, number>> = [new Map()];
+  const ends: boolean[] = [false];
+  for (const w of words) {
+    let s = 0;
+    for (const c of w) {
+      let n = next[s]!.get(c);
+      if (n === undefined) {
+        n = next.length;
+        next.push(new Map());
+        ends.push(false);
+        next[s]!.set(c, n);
+      }
+      s = n;
+    }
+    ends[s] = true;
+  }
+  const n = next.length;
+  const d = new Int32Array(n * 256);
+  const fail = new Int32Array(n);
+  const queue: number[] = [];
+  for (let c = 0; c < 256; c++) {
+    const t = next[0]!.get(c);
+    d[c] = t ?? 0;
+    if (t !== undefined) queue.push(t);
+  }
+  for (let qi = 0; qi < queue.length; qi++) {
+    const s = queue[qi]!;
+    if (ends[fail[s]!]) ends[s] = true;
+    for (let c = 0; c < 256; c++) {
+      const t = next[s]!.get(c);
+      if (t === undefined) d[s * 256 + c] = d[fail[s]! * 256 + c]!;
+      else {
+        fail[t] = d[fail[s]! * 256 + c]!;
+        d[s * 256 + c] = t;
+        queue.push(t);
+      }
+    }
+  }
+  for (let s = 0; s < n; s++) {
+    for (let c = 65; c <= 90; c++) d[s * 256 + c] = d[s * 256 + c + 32]!;
+    d[s * 256 + 45] = s;
+    d[s * 256 + 95] = s;
+  }
+  // Renumber so that the states ending a word come last: one comparison per character tells.
+  const order = [...Array(n).keys()].sort((a, b) => Number(ends[a]) - Number(ends[b]) || a - b);
+  const id = new Int32Array(n);
+  order.forEach((old, i) => (id[old] = i));
+  const delta = new Int32Array(n * 256);
+  for (let s = 0; s < n; s++) for (let c = 0; c < 256; c++) delta[id[s]! * 256 + c] = id[d[s * 256 + c]!]! * 256;
+  const firstEnd = order.findIndex((old) => ends[old]);
+  return { delta, accept: (firstEnd < 0 ? n : firstEnd) * 256, start: id[0]! * 256, generation };
+}
+
+/** Whether the quote at `q` is escaped (an odd number of backslashes before it). */
+function escapedAt(text: string, q: number): boolean {
+  let k = 0;
+  while (q - 1 - k >= 0 && text.charCodeAt(q - 1 - k) === 92) k++;
+  return (k & 1) === 1;
+}
+
+/** Verdicts on strings of JSON text (the text itself, `:` appended for a key), for the current generation. */
+const verdicts = new Map<string, boolean>();
+let verdictsGeneration = -1;
+
+/**
+ * Whether the JSON string around position `at` of `text` is left alone by the walk: as a value,
+ * redactText returns it unchanged; as a key, it masks nothing whole. `at` must be inside a string
+ * (or on its closing quote) for the answer to be about that string; anywhere else the answer is
+ * about some span between quotes, which only costs a look.
+ */
+function stringClean(text: string, at: number): { clean: boolean; close: number } {
+  let open = at - 1;
+  for (;;) {
+    open = text.lastIndexOf('"', open);
+    if (open < 0 || !escapedAt(text, open)) break;
+    open--;
+  }
+  let close = text.charCodeAt(at) === 34 ? at : at + 1;
+  if (close === at + 1) {
+    for (;;) {
+      close = text.indexOf('"', close);
+      if (close < 0 || !escapedAt(text, close)) break;
+      close++;
+    }
+  }
+  if (open < 0 || close < 0) return { clean: false, close: text.length };
+  let j = close + 1;
+  while (j < text.length && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 10 || text.charCodeAt(j) === 13 || text.charCodeAt(j) === 9)) j++;
+  const isKey = text.charCodeAt(j) === 58;
+  const raw = text.slice(open, close + 1);
+  const memo = isKey ? raw + ':' : raw;
+  let clean = verdicts.get(memo);
+  if (clean === undefined) {
+    let s: unknown;
+    try {
+      s = JSON.parse(raw);
+    } catch {
+      s = undefined;
+    }
+    if (typeof s !== 'string') clean = false;
+    else if (isKey) clean = !isSecretKey(s) && !JWK_PRIVATE_MEMBERS.has(s);
+    else clean = redactText(s, []) === s;
+    if (verdicts.size >= 20_000) verdicts.clear();
+    verdicts.set(memo, clean);
+  }
+  return { clean, close };
+}
+
+/**
+ * True when redacting JSON.parse(text) would change nothing: no string in it that the walk would
+ * mask, no key that masks its value whole. Decided on the text, in one pass; see above for why a
+ * true answer can be trusted.
+ */
+export function jsonTextIsClean(text: string): boolean {
+  if (verdictsGeneration !== generation) {
+    verdicts.clear();
+    verdictsGeneration = generation;
+  }
+  // Strings with escapes: each one decoded and checked.
+  for (let b = text.indexOf('\\'); b >= 0; ) {
+    const r = stringClean(text, b);
+    if (!r.clean) return false;
+    b = text.indexOf('\\', r.close + 1);
+  }
+  // A character whose lower case is an ASCII letter without being one (isSecretKey lower-cases).
+  for (let k = text.indexOf('\u212A'); k >= 0; k = text.indexOf('\u212A', k + 1)) if (!stringClean(text, k).clean) return false;
+  if (!gate || gate.generation !== generation) gate = buildGate();
+  const { delta, accept, start } = gate;
+  const n = text.length;
+  let s = start;
+  /** The last string checked: later finds inside it need no second look. */
+  let checkedTo = -1;
+  for (let i = 0; i < n; i++) {
+    s = delta[s + (text.charCodeAt(i) & 255)]!;
+    if (s >= accept && i > checkedTo) {
+      const r = stringClean(text, i);
+      if (!r.clean) return false;
+      // Only when `i` was inside that string (its closing quote is at or after `i`) does it cover what follows.
+      if (r.close >= i) checkedTo = r.close - 1;
+    }
+  }
+  return true;
+}
+
+/**
+ * redact() for a value parsed from JSON text (`value` is JSON.parse(text), or a slice of the list
+ * it parsed to): when the text passes the gate the value is returned as it is, marked clean,
+ * without a walk; otherwise it is walked as redact() walks it. The result is the same either way.
+ */
+export function redactParsed<T>(value: T, text: string): T {
+  if (value !== null && typeof value === 'object' && jsonTextIsClean(text)) {
+    clean.set(value, generation);
+    return value;
+  }
+  return redact(value);
+}
+
+/** redactSealed() for a value parsed from JSON text: the gate of redactParsed, then sealed. */
+export function redactParsedSealed<T>(value: T, text: string): T {
+  if (value !== null && typeof value === 'object' && jsonTextIsClean(text)) {
+    seal(value, generation, 0);
+    return value;
+  }
+  return redactSealed(value);
+}
