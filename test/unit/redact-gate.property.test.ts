@@ -127,7 +127,8 @@ function plant(page: Json[], r: () => number): string {
   const obj = r() < 0.4 ? debugData(event) : pick(r, objects);
   if (kind < 0.7) {
     const key = secretKey(r);
-    const value: Json = pick(r, [() => 'anything', () => 12345, () => ({ nested: 'x', n: 1 }), () => '', () => null, () => ['a', 'b']] as const)();
+    const values: Json[] = ['anything', 12345, { nested: 'x', n: 1 }, '', null, ['a', 'b']];
+    const value = JSON.parse(JSON.stringify(pick(r, values))) as Json;
     obj[key] = value;
     return `key ${JSON.stringify(key)}`;
   }
