@@ -604,7 +604,7 @@ function stringClean(text: string, at: number): { clean: boolean; close: number 
   const isKey = text.charCodeAt(j) === 58;
   const raw = text.slice(open, close + 1);
   const memo = isKey ? raw + ':' : raw;
-  let clean = verdicts.get(memo);
+  let clean = verdicts.get(JSON.stringify(memo));
   if (clean === undefined) {
     let s: unknown;
     try {
@@ -616,7 +616,8 @@ function stringClean(text: string, at: number): { clean: boolean; close: number 
     else if (isKey) clean = !isSecretKey(s) && !JWK_PRIVATE_MEMBERS.has(s);
     else clean = redactText(s, []) === s;
     if (verdicts.size >= 20_000) verdicts.clear();
-    verdicts.set(memo, clean);
+    // A copy for the key: `raw` is a slice that would keep the whole page's text alive.
+    verdicts.set(JSON.stringify(memo), clean);
   }
   return { clean, close };
 }
