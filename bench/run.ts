@@ -407,6 +407,41 @@ async function main(): Promise<void> {
       target: 'reported (no target)',
     });
 
+    // ---- 1b: okta-get-logs as a whole process (the CLI, --json), against the SDK's loop as a process
+    const procEvents = Math.min(20_000, SIZES.events);
+    log(`[1b] okta-get-logs of ${procEvents} events as a whole process (CLI, --json), ${SIZES.runs} alternating runs per side`);
+    const soarLogsProcess = async () => {
+      let first = '';
+      const m = await measure(big, CLI, ['run', 'okta-get-logs', `limit=${procEvents}`, `since=${since}`, '--json'], {
+        env: { ...sswsEnv, OKTA_STATE_DIR: path.join(tmpRoot, 'state-logs-process') },
+        onLine: (line) => void (first ||= line.slice(0, 300)),
+      });
+      if (!first.startsWith('[{"Type":1')) throw new Error(`okta-get-logs failed: ${first}`);
+      return m;
+    };
+    const sdkLogsProcess = sdkLogs(procEvents);
+    mkdirSync(path.join(tmpRoot, 'state-logs-process'), { recursive: true });
+    const logProcs = await alternate(SIZES.runs, { 'okta-soar': soarLogsProcess, sdk: sdkLogsProcess }, 'logs-process');
+    const lpSoar = series('okta-soar CLI', 'ms', logProcs['okta-soar'].map((m) => m.wallMs), 'lower');
+    const lpSdk = series('SDK script', 'ms', logProcs.sdk.map((m) => m.wallMs), 'lower');
+    rows.push({
+      id: 'logs-process',
+      group: 'System Log read',
+      title: `okta-get-logs of ${procEvents.toLocaleString('en')} events as a whole process (\`run okta-get-logs … --json\`, output read to the end): wall time (ms)`,
+      soar: lpSoar,
+      sdk: lpSdk,
+      ratio: round(lpSdk.median / lpSoar.median),
+      ratioLabel: 'SDK ÷ okta-soar (speed-up)',
+      target: '≥ 1.5× the SDK (its listLogEvents loop as a process)',
+      met: lpSdk.median >= 1.5 * lpSoar.median,
+      detail: {
+        'okta-soar CPU per run, ms (median)': round(median(logProcs['okta-soar'].map((m) => m.cpuMs ?? NaN))),
+        'SDK CPU per run, ms (median)': round(median(logProcs.sdk.map((m) => m.cpuMs ?? NaN))),
+        'okta-soar peak RSS, MB (median)': round(median(logProcs['okta-soar'].map((m) => m.maxRssMb ?? NaN))),
+        'SDK peak RSS, MB (median)': round(median(logProcs.sdk.map((m) => m.maxRssMb ?? NaN))),
+      },
+    });
+
     // ---- 2: one command as a whole process
     log(`[2] okta-get-user as a whole process, ${SIZES.procRuns} alternating runs per side (after one warm-up each)`);
     const stateDir = path.join(tmpRoot, 'state-ssws');
