@@ -160,7 +160,17 @@ export async function output(io: CliIO, json: boolean, entries: Entry[], reveal?
   if (json) {
     const pieces = entriesJson(redact(entries, { reveal }));
     pieces.push('\n');
-    for (const p of pieces) await write(io.stdout, p);
+    // A large piece written twice (the events) is encoded to UTF-8 once.
+    const encoded = new Map<string, Buffer>();
+    for (const p of pieces) {
+      if (p.length < 1 << 20) {
+        await write(io.stdout, p);
+        continue;
+      }
+      let b = encoded.get(p);
+      if (!b) encoded.set(p, (b = Buffer.from(p, 'utf8')));
+      await write(io.stdout, b);
+    }
   } else {
     const text = redactString(entriesText(entries), { reveal });
     const errs = entries.every((e) => e.Type === 4);
