@@ -59,20 +59,24 @@ const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
  */
 const WHY: Record<string, string> = {
   'log-read':
-    "Why: readLogs is bound by the client's own CPU, not by the wire. Per 1,000-event page (profiled with node --cpu-prof) the client spends " +
-    '~9 ms in JSON.parse, ~7.8 ms redacting every string of every event (40,000 strings a page), ~4 ms collecting garbage and ~2 ms in HTTP ' +
-    "handling, against the sandbox's ~16 ms to produce the page; the next page is requested before a page is parsed, which hides the " +
-    "server's time but not the client's. With redaction taken out (an experiment on a patched build, not a mode) the same read runs at " +
-    '~43,000 events/s, about 2× the SDK, still ~1.45× from the ceiling, which parses nothing. Every result is redacted by design ' +
-    '(docs/security.md), and on this 2-core machine the sandbox takes one core: see bench/README.md, Status.',
+    "Why: readLogs is bound by the client's own CPU, not by the wire. Of the client's CPU per 1,000-event page (node --cpu-prof, 2026-12-05, " +
+    'loaded machine): JSON.parse ~30 %, garbage collection ~23 %, the redaction gate ~15 % (one automaton pass over the 1.8 MB of text, ' +
+    '~0.45× the time of JSON.parse; the walk it replaces cost ~1.1×), decoding and copying the body ~9 %, HTTP ~3 %. JSON.parse and the ' +
+    "collection of what it builds are over half, and the SDK pays them too; the next page is requested before a page is parsed, which " +
+    "hides the server's time but not the client's, and on this 2-core machine the sandbox takes one core: see bench/README.md, Status.",
+  'logs-process':
+    'Why: the process does what the SDK script does not: it keeps all 20,000 events, seals them (a deep freeze), builds a 20,000-row ' +
+    'table, redacts the entry once more and writes a ~72 MB JSON document (the events twice: XSOAR\'s Contents and context, serialised ' +
+    'once). Profile (node --cpu-prof): waiting for the sandbox ~24 %, garbage collection ~17 %, writing the document ~8 % (UTF-8 ' +
+    'encoding), JSON.parse ~6 %, serialising ~4 %, sealing ~4 %, the redaction gate ~3 %: see bench/README.md, Status.',
   process:
     "Why: loading axios (its CommonJS build: form-data, mime-db, follow-redirects) is the largest part of okta-soar's start-up after Node's own; " +
     'on a loaded machine the ratio moves with the load: see bench/README.md.',
   'fetch-rss':
     'Why: ~64 MB of the peak is the process and its modules; the rest is what each cycle leaves for the garbage collector: the 1.7 MB page as a ' +
     'Buffer and a string (large objects, freed only by a full collection), 1,000 parsed events and 1,000 JSON strings. The CLI writes its ' +
-    'document 25 incidents (~60 KB) at a time, but its cycles run back to back and leave ~10–15 MB more waiting for a full collection than ' +
-    "the library's loop: see bench/README.md, Status.",
+    'document 25 incidents (~60 KB) at a time and, with --follow, collects its garbage between rounds once resident memory passes ' +
+    '125 MB: see bench/README.md, Status.',
 };
 
 // ---------------------------------------------------------------- the sandbox process
@@ -405,6 +409,41 @@ async function main(): Promise<void> {
       sdk: rss(reads.sdk, 'SDK'),
       reference: rss(reads.ceiling, 'ceiling'),
       target: 'reported (no target)',
+    });
+
+    // ---- 1b: okta-get-logs as a whole process (the CLI, --json), against the SDK's loop as a process
+    const procEvents = Math.min(20_000, SIZES.events);
+    log(`[1b] okta-get-logs of ${procEvents} events as a whole process (CLI, --json), ${SIZES.runs} alternating runs per side`);
+    const soarLogsProcess = async () => {
+      let first = '';
+      const m = await measure(big, CLI, ['run', 'okta-get-logs', `limit=${procEvents}`, `since=${since}`, '--json'], {
+        env: { ...sswsEnv, OKTA_STATE_DIR: path.join(tmpRoot, 'state-logs-process') },
+        onLine: (line) => void (first ||= line.slice(0, 300)),
+      });
+      if (!first.startsWith('[{"Type":1')) throw new Error(`okta-get-logs failed: ${first}`);
+      return m;
+    };
+    const sdkLogsProcess = sdkLogs(procEvents);
+    mkdirSync(path.join(tmpRoot, 'state-logs-process'), { recursive: true });
+    const logProcs = await alternate(SIZES.runs, { 'okta-soar': soarLogsProcess, sdk: sdkLogsProcess }, 'logs-process');
+    const lpSoar = series('okta-soar CLI', 'ms', logProcs['okta-soar'].map((m) => m.wallMs), 'lower');
+    const lpSdk = series('SDK script', 'ms', logProcs.sdk.map((m) => m.wallMs), 'lower');
+    rows.push({
+      id: 'logs-process',
+      group: 'System Log read',
+      title: `okta-get-logs of ${procEvents.toLocaleString('en')} events as a whole process (\`run okta-get-logs … --json\`, output read to the end): wall time (ms)`,
+      soar: lpSoar,
+      sdk: lpSdk,
+      ratio: round(lpSdk.median / lpSoar.median),
+      ratioLabel: 'SDK ÷ okta-soar (speed-up)',
+      target: '≥ 1.5× the SDK (its listLogEvents loop as a process)',
+      met: lpSdk.median >= 1.5 * lpSoar.median,
+      detail: {
+        'okta-soar CPU per run, ms (median)': round(median(logProcs['okta-soar'].map((m) => m.cpuMs ?? NaN))),
+        'SDK CPU per run, ms (median)': round(median(logProcs.sdk.map((m) => m.cpuMs ?? NaN))),
+        'okta-soar peak RSS, MB (median)': round(median(logProcs['okta-soar'].map((m) => m.maxRssMb ?? NaN))),
+        'SDK peak RSS, MB (median)': round(median(logProcs.sdk.map((m) => m.maxRssMb ?? NaN))),
+      },
     });
 
     // ---- 2: one command as a whole process

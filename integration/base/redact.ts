@@ -439,3 +439,305 @@ export function redactSealed<T>(value: T): T {
   seal(out, generation, 0);
   return out;
 }
+
+/*
+ * The gate for JSON text: a page of a list is decided on the text it was parsed from, in one pass,
+ * before any walk. Almost no page of the System Log holds a secret; a page the gate passes is the
+ * walk's result already (the walk would return it as it is), so it is sealed without being walked.
+ *
+ * Why a string the walk would change is always found:
+ *  - A string whose text holds no backslash appears in the page exactly as it is decoded. The walk
+ *    changes it only if it holds a known value or something PATTERN_TRIGGER matches, and every such
+ *    thing contains one of GATE_WORDS (case-insensitively, `-` and `_` aside) or a known value's
+ *    first characters: the automaton below finds those in the page, and the string around each
+ *    find is decoded and checked exactly as the walk would check it (a false alarm costs a lookup).
+ *  - A key masks its value whole when it is named like a secret (any case, `-` and `_` ignored:
+ *    each such name contains one of GATE_WORDS), when it is a private JWK member (`"d"` … quoted in
+ *    GATE_WORDS), or when it holds a character whose lower case is an ASCII letter (the Kelvin sign
+ *    K, found by its own search).
+ *  - A string with a backslash in its text (JSON escapes: \", \\, \/, \n, \u00xx …) may hide any
+ *    of these: every such string is decoded and checked, whatever it holds.
+ * The automaton reads each UTF-16 unit's low byte, folds ASCII case and skips `-` and `_`: all of
+ * which only find more, never less.
+ */
+
+/** Every trigger alternative, every secret key name and every private JWK member (quoted) contains one of these. */
+const GATE_WORDS = ['pass', 'token', 'secret', 'assertion', 'private', 'activation', 'ssws', 'bearer', 'dpop', 'basic', 'eyj', 'welcome', 'authorization', 'cookie', 'answer', 'salt', ...[...JWK_PRIVATE_MEMBERS].map((m) => `"${m}"`)];
+/** Enough of a known value to find it (any occurrence contains its start); keeps the automaton small. */
+const GATE_PREFIX = 16;
+
+for (const name of SECRET_KEY_NAMES) if (!GATE_WORDS.some((w) => name.includes(w))) throw new Error(`redact: the gate has no word for the key name ${name}`);
+
+interface Gate {
+  /** Next state × 256, by state × 256 + byte. */
+  delta: Int32Array;
+  /** States from here up (× 256) end a word. */
+  accept: number;
+  start: number;
+  generation: number;
+}
+let gate: Gate | undefined;
+
+/** The words the gate looks for, as it reads text: ASCII lower case, `-` and `_` left out, low bytes. */
+function gateForm(word: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < word.length; i++) {
+    let c = word.charCodeAt(i) & 255;
+    if (c === 45 || c === 95) continue;
+    if (c >= 65 && c <= 90) c += 32;
+    out.push(c);
+  }
+  return out;
+}
+
+/** Whether JSON text must escape some character of `v` (a quote, a backslash, a control character). */
+function escapedInJson(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 92) return true;
+  }
+  return false;
+}
+
+/** An Aho-Corasick automaton over GATE_WORDS and the known values' starts, built when the secrets change. */
+function buildGate(): Gate {
+  const words: number[][] = GATE_WORDS.map(gateForm);
+  for (const v of knownValues()) {
+    // A value with a quote, a backslash or a control character appears escaped in JSON: found by the backslash search.
+    if (escapedInJson(v)) continue;
+    const w = gateForm(v.slice(0, GATE_PREFIX));
+    if (w.length) words.push(w);
+    else words.push([]); // only `-` and `_`: every page is walked
+  }
+  const next: Array<Map<number, number>> = [new Map()];
+  const ends: boolean[] = [false];
+  for (const w of words) {
+    let s = 0;
+    for (const c of w) {
+      let n = next[s]!.get(c);
+      if (n === undefined) {
+        n = next.length;
+        next.push(new Map());
+        ends.push(false);
+        next[s]!.set(c, n);
+      }
+      s = n;
+    }
+    ends[s] = true;
+  }
+  const n = next.length;
+  const d = new Int32Array(n * 256);
+  const fail = new Int32Array(n);
+  const queue: number[] = [];
+  for (let c = 0; c < 256; c++) {
+    const t = next[0]!.get(c);
+    d[c] = t ?? 0;
+    if (t !== undefined) queue.push(t);
+  }
+  for (let qi = 0; qi < queue.length; qi++) {
+    const s = queue[qi]!;
+    if (ends[fail[s]!]) ends[s] = true;
+    for (let c = 0; c < 256; c++) {
+      const t = next[s]!.get(c);
+      if (t === undefined) d[s * 256 + c] = d[fail[s]! * 256 + c]!;
+      else {
+        fail[t] = d[fail[s]! * 256 + c]!;
+        d[s * 256 + c] = t;
+        queue.push(t);
+      }
+    }
+  }
+  for (let s = 0; s < n; s++) {
+    for (let c = 65; c <= 90; c++) d[s * 256 + c] = d[s * 256 + c + 32]!;
+    d[s * 256 + 45] = s;
+    d[s * 256 + 95] = s;
+  }
+  // Renumber: the states ending a word from a power of two up, the others below it, so that one
+  // comparison tells (of several lanes' states OR-ed together, too) whether a word ended.
+  const id = new Int32Array(n);
+  let inner = 0;
+  for (let s = 0; s < n; s++) if (!ends[s]) id[s] = inner++;
+  let firstEnd = 1;
+  while (firstEnd < inner) firstEnd *= 2;
+  let rows = firstEnd;
+  for (let s = 0; s < n; s++) if (ends[s]) id[s] = rows++;
+  const delta = new Int32Array(rows * 256);
+  for (let s = 0; s < n; s++) for (let c = 0; c < 256; c++) delta[id[s]! * 256 + c] = id[d[s * 256 + c]!]! * 256;
+  return { delta, accept: firstEnd * 256, start: id[0]! * 256, generation };
+}
+
+/** Whether the quote at `q` is escaped (an odd number of backslashes before it). */
+function escapedAt(text: string, q: number): boolean {
+  let k = 0;
+  while (q - 1 - k >= 0 && text.charCodeAt(q - 1 - k) === 92) k++;
+  return (k & 1) === 1;
+}
+
+/** Verdicts on strings of JSON text (the text itself, `:` appended for a key), for the current generation. */
+const verdicts = new Map<string, boolean>();
+let verdictsGeneration = -1;
+
+/**
+ * Whether the JSON string around position `at` of `text` is left alone by the walk: as a value,
+ * redactText returns it unchanged; as a key, it masks nothing whole. `at` must be inside a string
+ * (or on its closing quote) for the answer to be about that string; anywhere else the answer is
+ * about some span between quotes, which only costs a look.
+ */
+function stringClean(text: string, at: number): { clean: boolean; close: number } {
+  let open = at - 1;
+  for (;;) {
+    open = text.lastIndexOf('"', open);
+    if (open < 0 || !escapedAt(text, open)) break;
+    open--;
+  }
+  let close = text.charCodeAt(at) === 34 ? at : at + 1;
+  if (close === at + 1) {
+    for (;;) {
+      close = text.indexOf('"', close);
+      if (close < 0 || !escapedAt(text, close)) break;
+      close++;
+    }
+  }
+  if (open < 0 || close < 0) return { clean: false, close: text.length };
+  let j = close + 1;
+  while (j < text.length && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 10 || text.charCodeAt(j) === 13 || text.charCodeAt(j) === 9)) j++;
+  const isKey = text.charCodeAt(j) === 58;
+  const raw = text.slice(open, close + 1);
+  const memo = isKey ? raw + ':' : raw;
+  let clean = verdicts.get(JSON.stringify(memo));
+  if (clean === undefined) {
+    let s: unknown;
+    try {
+      s = JSON.parse(raw);
+    } catch {
+      s = undefined;
+    }
+    if (typeof s !== 'string') clean = false;
+    else if (isKey) clean = !isSecretKey(s) && !JWK_PRIVATE_MEMBERS.has(s);
+    else clean = redactText(s, []) === s;
+    if (verdicts.size >= 20_000) verdicts.clear();
+    // A copy for the key: `raw` is a slice that would keep the whole page's text alive.
+    verdicts.set(JSON.stringify(memo), clean);
+  }
+  return { clean, close };
+}
+
+/**
+ * True when redacting JSON.parse(text) would change nothing: no string in it that the walk would
+ * mask, no key that masks its value whole. Decided on the text, in one pass; see above for why a
+ * true answer can be trusted.
+ */
+export function jsonTextIsClean(text: string): boolean {
+  if (verdictsGeneration !== generation) {
+    verdicts.clear();
+    verdictsGeneration = generation;
+  }
+  // Strings with escapes: each one decoded and checked.
+  for (let b = text.indexOf('\\'); b >= 0; ) {
+    const r = stringClean(text, b);
+    if (!r.clean) return false;
+    b = text.indexOf('\\', r.close + 1);
+  }
+  // A character whose lower case is an ASCII letter without being one (isSecretKey lower-cases).
+  for (let k = text.indexOf('\u212A'); k >= 0; k = text.indexOf('\u212A', k + 1)) if (!stringClean(text, k).clean) return false;
+  if (!gate || gate.generation !== generation) gate = buildGate();
+  return scanGate(text, gate);
+}
+
+/** Where the automaton's pass writes its finds (ends of words); more than this many and the page is walked. */
+const finds = new Int32Array(16_384);
+
+/**
+ * The automaton's pass over `text`, then a look at the string around
+ * each find; false at the first one that is not clean. The pass only notes where words end: its
+ * loop stays a table step per character, with nothing in it for the compiler to give up on.
+ */
+function scanGate(text: string, g: Gate): boolean {
+  const found = gatePass(text, g);
+  if (found > finds.length) return false;
+  for (let f = 0; f < found; f++) if (!stringClean(text, finds[f]!).clean) return false;
+  return true;
+}
+
+/** Notes the ends of words in `finds`; returns how many there were (more than finds.length: it stopped noting). */
+function gatePass(text: string, { delta, accept, start }: Gate): number {
+  // The low byte of each UTF-16 unit (all of it for ASCII text), read as eight streams side by side:
+  // a table step per character is bound by its load, and eight independent chains keep the CPU busy.
+  const cap = finds.length;
+  const n = text.length;
+  const lanes = n >= 4096 ? 8 : 1;
+  const len = Math.floor(n / lanes);
+  const state = new Int32Array(lanes).fill(start);
+  let found = 0;
+  if (lanes === 8) {
+    let s0 = start, s1 = start, s2 = start, s3 = start, s4 = start, s5 = start, s6 = start, s7 = start;
+    const b1 = len, b2 = 2 * len, b3 = 3 * len, b4 = 4 * len, b5 = 5 * len, b6 = 6 * len, b7 = 7 * len;
+    for (let i = 0; i < len; i++) {
+      s0 = delta[s0 + (text.charCodeAt(i) & 255)]!;
+      s1 = delta[s1 + (text.charCodeAt(b1 + i) & 255)]!;
+      s2 = delta[s2 + (text.charCodeAt(b2 + i) & 255)]!;
+      s3 = delta[s3 + (text.charCodeAt(b3 + i) & 255)]!;
+      s4 = delta[s4 + (text.charCodeAt(b4 + i) & 255)]!;
+      s5 = delta[s5 + (text.charCodeAt(b5 + i) & 255)]!;
+      s6 = delta[s6 + (text.charCodeAt(b6 + i) & 255)]!;
+      s7 = delta[s7 + (text.charCodeAt(b7 + i) & 255)]!;
+      if ((s0 | s1 | s2 | s3 | s4 | s5 | s6 | s7) >= accept) {
+        if (found + 8 > cap) return cap + 1;
+        if (s0 >= accept) finds[found++] = i;
+        if (s1 >= accept) finds[found++] = b1 + i;
+        if (s2 >= accept) finds[found++] = b2 + i;
+        if (s3 >= accept) finds[found++] = b3 + i;
+        if (s4 >= accept) finds[found++] = b4 + i;
+        if (s5 >= accept) finds[found++] = b5 + i;
+        if (s6 >= accept) finds[found++] = b6 + i;
+        if (s7 >= accept) finds[found++] = b7 + i;
+      }
+    }
+    state[0] = s0;
+    state[1] = s1;
+    state[2] = s2;
+    state[3] = s3;
+    state[4] = s4;
+    state[5] = s5;
+    state[6] = s6;
+    state[7] = s7;
+  }
+  // Each lane reads on past its end until it is back at the root (no word under way): a word that
+  // straddles two lanes is found by the lane it started in. The last lane (or the only one) reads
+  // to the end of the text.
+  for (let k = 0; k < lanes; k++) {
+    let s = state[k]!;
+    const last = k === lanes - 1;
+    for (let i = lanes === 1 ? 0 : (k + 1) * len; i < n; i++) {
+      if (!last && s === start) break;
+      s = delta[s + (text.charCodeAt(i) & 255)]!;
+      if (s >= accept) {
+        if (found >= cap) return cap + 1;
+        finds[found++] = i;
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * redact() for a value parsed from JSON text (`value` is JSON.parse(text), or a slice of the list
+ * it parsed to): when the text passes the gate the value is returned as it is, marked clean,
+ * without a walk; otherwise it is walked as redact() walks it. The result is the same either way.
+ */
+export function redactParsed<T>(value: T, text: string): T {
+  if (value !== null && typeof value === 'object' && jsonTextIsClean(text)) {
+    clean.set(value, generation);
+    return value;
+  }
+  return redact(value);
+}
+
+/** redactSealed() for a value parsed from JSON text: the gate of redactParsed, then sealed. */
+export function redactParsedSealed<T>(value: T, text: string): T {
+  if (value !== null && typeof value === 'object' && jsonTextIsClean(text)) {
+    seal(value, generation, 0);
+    return value;
+  }
+  return redactSealed(value);
+}

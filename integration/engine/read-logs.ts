@@ -12,7 +12,7 @@ import { ArgumentError, SoarError } from '../base/errors.js';
 import { loadManifest } from './manifest.js';
 import { clientForCall, type ClientPool } from '../okta/client-pool.js';
 import type { Transport } from '../okta/types.js';
-import { redact, redactString } from '../base/redact.js';
+import { redact, redactParsed, redactString } from '../base/redact.js';
 import { checkScopes } from './scopes.js';
 import type { StateStore } from '../state/store.js';
 import type { Params } from './types.js';
@@ -93,7 +93,7 @@ export async function* readLogs(params: Params, query: LogQuery = {}, options: R
     const pages = pagesOf<LogEvent>(call.built.client, { method: 'GET', path: '/api/v1/logs', query: q }, limit ?? Number.MAX_SAFE_INTEGER, LOG_PAGE);
     for await (const page of pages) {
       if (!page.items.length) return;
-      const out: LogPage = { events: redact(page.items) };
+      const out: LogPage = { events: page.text === undefined ? redact(page.items) : redactParsed(page.items, page.text) };
       if (page.after) out.after = page.after;
       yield out;
     }

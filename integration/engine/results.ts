@@ -32,6 +32,8 @@ function cell(v: unknown): string {
   if (Array.isArray(v)) s = v.map((x) => (typeof x === 'object' && x !== null ? JSON.stringify(x) : String(x))).join(', ');
   else if (typeof v === 'object') s = JSON.stringify(v);
   else s = String(v);
+  // Nearly every cell has nothing to escape: three searches instead of three replacements.
+  if (s.indexOf('\\') < 0 && s.indexOf('|') < 0 && s.indexOf('\n') < 0) return s;
   return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 

@@ -46,15 +46,17 @@ function okResponse<T>(res: WireResponse, nextUrl: string | undefined): OktaResp
   const out: Omit<OktaResponse<T>, 'data'> = { status: res.status, headers: res.headers };
   if (nextUrl) out.nextUrl = nextUrl;
   out.emptyList = res.body.length < 64 && EMPTY_LIST.test(res.body);
-  const settle = (value: T): T => {
+  const settle = (value: T, parsed: boolean): T => {
     Object.defineProperty(out, 'data', { value, writable: true, enumerable: true, configurable: true });
+    // The text a JSON list or object was parsed from: the redaction gate reads it instead of walking the data.
+    if (parsed && value !== null && typeof value === 'object') Object.defineProperty(out, 'text', { value: res.body, writable: true, enumerable: false, configurable: true });
     return value;
   };
   Object.defineProperty(out, 'data', {
     enumerable: true,
     configurable: true,
-    get: () => settle(parseBody(res) as T),
-    set: (value: T) => void settle(value),
+    get: () => settle(parseBody(res) as T, true),
+    set: (value: T) => void settle(value, false),
   });
   return out as OktaResponse<T>;
 }

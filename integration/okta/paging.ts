@@ -1,5 +1,5 @@
 import type { OktaClient, OktaRequest, OktaResponse } from './types.js';
-import { redactSealed } from '../base/redact.js';
+import { redactParsedSealed, redactSealed } from '../base/redact.js';
 import { withPageLimit } from './url.js';
 
 /** Who reads a list: the client, and where progress is reported (a command's context is one). */
@@ -26,6 +26,8 @@ export interface ListPage<T> {
   after?: string;
   /** The page was cut at `limit` (a server that ignored `limit`): there is no exact cursor. */
   cut?: boolean;
+  /** The JSON text the items were parsed from (they are all of its list, or its first ones), when known. */
+  text?: string;
 }
 
 /** Lets a request that was just handed to the client reach the socket (it goes through a few promise steps). */
@@ -78,6 +80,7 @@ export async function* pagesOf<T>(okta: OktaClient, first: OktaRequest, limit: n
       const items = cut ? list.slice(0, limit - have) : list;
       have += items.length;
       const page: ListPage<T> = { items };
+      if (Array.isArray(data) && res.text !== undefined) page.text = res.text;
       if (cut) page.cut = true;
       // A server that ignored `limit` leaves no exact cursor: say nothing rather than skip items.
       else if (res.nextUrl && list.length > 0) {
@@ -107,7 +110,8 @@ export async function* pagesOf<T>(okta: OktaClient, first: OktaRequest, limit: n
  * Collects up to `limit` items of a list (see `pagesOf`), with the cursor that continues exactly
  * after the last of them. Each page is redacted and sealed as it arrives, while the next one is on
  * its way: the entry's last redaction pass then finds these items clean instead of walking them
- * all at the end.
+ * all at the end. A page whose JSON text passes the redaction gate (nearly every page) is sealed
+ * without being walked.
  */
 export async function collect<T>(ctx: ListReader, first: OktaRequest, limit: number, pageMax: number, opts: { sendLimit?: boolean } = {}): Promise<Collected<T>> {
   const items: T[] = [];
@@ -116,7 +120,7 @@ export async function collect<T>(ctx: ListReader, first: OktaRequest, limit: num
   for await (const page of pagesOf<T>(ctx.okta, first, limit, pageMax, opts)) {
     // Said when a second page arrives, and after each one from then on: a one-page list says nothing.
     if (++pages > 1) ctx.progress(items.length, limit, 'items');
-    for (const item of redactSealed(page.items)) items.push(item);
+    for (const item of page.text === undefined ? redactSealed(page.items) : redactParsedSealed(page.items, page.text)) items.push(item);
     last = page;
   }
   if (pages > 1) ctx.progress(items.length, limit, 'items');

@@ -268,7 +268,7 @@ export class RateBudget {
         const d = this.decide(b, now);
         if (d !== 'go') return { result: { d, b } };
         b.held[ticket] = now + this.holdMs;
-        return { value: JSON.stringify(b), result: { d, b } };
+        return { value: JSON.stringify(b), result: { d, b }, durable: false };
       });
       this.seen.set(key, b);
       if (d === 'go') return { waited: now - start, ticket };
@@ -329,7 +329,7 @@ export class RateBudget {
         const b = parseBucket(cur);
         if (ticket) delete b.held[ticket];
         if (r) learn(b, r, resetAt);
-        return { value: JSON.stringify(b), result: b };
+        return { value: JSON.stringify(b), result: b, durable: false };
       });
       this.seen.set(key, b);
     } finally {

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
@@ -174,6 +175,18 @@ function proxyAgent(proxy: string, insecure: boolean): HttpsProxyAgent<string> {
 }
 
 /**
+ * A body as text, as axios's responseType 'text' decoded it (UTF-8, a leading byte-order mark
+ * dropped). Text that is all ASCII, as nearly every Okta answer is, is the same text in Latin-1,
+ * which is copied rather than decoded.
+ */
+export function bodyText(data: unknown): string {
+  if (typeof data === 'string') return data;
+  if (!Buffer.isBuffer(data)) return '';
+  const text = isAscii(data) ? data.toString('latin1') : data.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
  * The one way bytes leave the process: axios with redirects off, every status returned (the
  * client decides), the raw body text, keep-alive agents, a deadline per attempt, and the same
  * proxy/TLS settings for API calls and the OAuth token request alike.
@@ -186,7 +199,8 @@ export function createTransport(opts: TransportOptions): Transport & { close(): 
     proxy: false,
     maxRedirects: 0,
     validateStatus: () => true,
-    responseType: 'text',
+    // The bytes, decoded below: axios's own toString('utf8') of a 1.8 MB System Log page costs more than parsing it.
+    responseType: 'arraybuffer',
     transformResponse: [(d: unknown) => d],
     decompress: true,
     maxContentLength: 256 * 1024 * 1024,
@@ -226,7 +240,7 @@ export function createTransport(opts: TransportOptions): Transport & { close(): 
         if (v === undefined || v === null) continue;
         headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
       }
-      return { status: res.status, headers, body: typeof res.data === 'string' ? res.data : '' };
+      return { status: res.status, headers, body: bodyText(res.data) };
     } catch (e) {
       // axios errors carry the request config (headers included): never let one escape.
       let code = errorCode(e) ?? 'ERR_NETWORK';

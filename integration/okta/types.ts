@@ -39,6 +39,11 @@ export interface OktaResponse<T = unknown> {
    * not empty, so parsing overlaps Okta's work on the next page.
    */
   emptyList?: boolean;
+  /**
+   * The body text `data` was parsed from, once `data` has been read (only when it parsed to a list
+   * or an object). Lists are redacted by a gate that reads this text instead of walking the data.
+   */
+  text?: string;
 }
 
 export interface RateLimitSnapshot {

@@ -20,6 +20,12 @@ export type StateScope = 'process' | 'host' | 'network';
 export interface StateUpdate<T> {
   value?: string | null;
   result: T;
+  /**
+   * false: the value is advisory and cheap to lose (a rate budget, rebuilt from the next answer's
+   * headers): a store may write it without syncing it to disk. Still atomic: readers never see a
+   * torn value. Default true.
+   */
+  durable?: boolean;
 }
 
 /**
@@ -111,13 +117,13 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * Creates `file` (never an existing one: O_EXCL) readable by its owner only (0600), writes
- * `text` and syncs it to disk before closing.
+ * `text` and syncs it to disk before closing (unless `sync` is false).
  */
-export async function writeNewPrivateFile(file: string, text: string): Promise<void> {
+export async function writeNewPrivateFile(file: string, text: string, sync = true): Promise<void> {
   const fh = await fs.open(file, fsc.O_CREAT | fsc.O_EXCL | fsc.O_WRONLY, 0o600);
   try {
     await fh.writeFile(text, 'utf8');
-    await fh.sync();
+    if (sync) await fh.sync();
   } finally {
     await fh.close();
   }
@@ -193,10 +199,15 @@ export class FileStore implements StateStore {
   }
 
   async set(key: string, value: string): Promise<void> {
+    await this.write(key, value, true);
+  }
+
+  /** Written to a temporary file (synced to disk when `durable`) and renamed into place. */
+  private async write(key: string, value: string, durable: boolean): Promise<void> {
     const target = this.file(key);
     await this.ensureDir();
     const tmp = path.join(this.dir, `.${key}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-    await writeNewPrivateFile(tmp, value);
+    await writeNewPrivateFile(tmp, value, durable);
     try {
       await fs.rename(tmp, target);
     } catch (e) {
@@ -215,7 +226,7 @@ export class FileStore implements StateStore {
     return this.withLock(`${key}.u`, async () => {
       const u = fn(await this.get(key));
       if (u.value === null) await this.delete(key);
-      else if (u.value !== undefined) await this.set(key, u.value);
+      else if (u.value !== undefined) await this.write(key, u.value, u.durable !== false);
       return u.result;
     });
   }

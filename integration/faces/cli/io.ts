@@ -11,7 +11,7 @@ export interface CliIO {
 }
 
 /** Writes and resolves once the data is handed to the OS, so a pipe gets all of it before exit. */
-export function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+export function write(stream: NodeJS.WritableStream, text: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     stream.write(text, (err) => (err ? reject(err) : resolve()));
   });

@@ -97,10 +97,81 @@ function entriesText(entries: Entry[]): string {
   return entries.map((e) => (e.Type === 4 ? `Error: ${e.HumanReadable}` : e.HumanReadable).replace(/\n*$/, '\n')).join('\n');
 }
 
+/** A plain object or array whose JSON text does not depend on where it stands (no toJSON). */
+function plainJson(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return (proto === Object.prototype || proto === Array.prototype || proto === null) && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
+}
+
+/**
+ * JSON.stringify(entries), byte for byte, in pieces: a value an entry holds twice (its Contents
+ * and a context key: okta-get-logs's events, 36 MB for 20,000 of them) is serialised once and its
+ * text written twice, and the pieces are written one after another rather than joined.
+ */
+export function entriesJson(entries: unknown[]): string[] {
+  const texts = new Map<object, string>();
+  const shared = (v: unknown): string | undefined => {
+    if (!plainJson(v)) return JSON.stringify(v);
+    let t = texts.get(v);
+    if (t === undefined) texts.set(v, (t = JSON.stringify(v)));
+    return t;
+  };
+  /** An object's JSON pieces, JSON.stringify's order and rules for a plain object; `member` adds a member's pieces (false: left out). */
+  const object = (o: Record<string, unknown>, member: (v: unknown, out: string[]) => boolean, out: string[]) => {
+    out.push('{');
+    let first = true;
+    for (const k of Object.keys(o)) {
+      const at = out.length;
+      out.push(`${first ? '' : ','}${JSON.stringify(k)}:`);
+      if (member(o[k], out)) first = false;
+      else out.length = at;
+    }
+    out.push('}');
+  };
+  const add = (t: string | undefined, out: string[]) => (t === undefined ? false : (out.push(t), true));
+  const out: string[] = ['['];
+  entries.forEach((e, i) => {
+    if (i) out.push(',');
+    if (!plainJson(e) || Array.isArray(e)) {
+      out.push(JSON.stringify(e) ?? 'null');
+      return;
+    }
+    object(
+      e,
+      (v, o) => {
+        if (v === e.Contents) return add(shared(v), o);
+        // The context: its members' texts shared with Contents (and with each other).
+        if (v === e.EntryContext && plainJson(v) && !Array.isArray(v)) {
+          object(v, (m, o2) => add(shared(m), o2), o);
+          return true;
+        }
+        return add(JSON.stringify(v), o);
+      },
+      out,
+    );
+  });
+  out.push(']');
+  return out;
+}
+
 /** Prints entries, redacted once more; `reveal` are the values the analyst asked to see (DispatchOutcome.revealed). */
 export async function output(io: CliIO, json: boolean, entries: Entry[], reveal?: string[]): Promise<void> {
-  if (json) await write(io.stdout, JSON.stringify(redact(entries, { reveal })) + '\n');
-  else {
+  if (json) {
+    const pieces = entriesJson(redact(entries, { reveal }));
+    pieces.push('\n');
+    // A large piece written twice (the events) is encoded to UTF-8 once.
+    const encoded = new Map<string, Buffer>();
+    for (const p of pieces) {
+      if (p.length < 1 << 20) {
+        await write(io.stdout, p);
+        continue;
+      }
+      let b = encoded.get(p);
+      if (!b) encoded.set(p, (b = Buffer.from(p, 'utf8')));
+      await write(io.stdout, b);
+    }
+  } else {
     const text = redactString(entriesText(entries), { reveal });
     const errs = entries.every((e) => e.Type === 4);
     await write(errs ? io.stderr : io.stdout, text);
