@@ -13,6 +13,7 @@ import { defaultRules, type OktaEvent } from '../../integration/fetch/rules/inde
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { childEnv } from '../child-env.js';
 import { BIN, ROOT, tempStateDir } from './helpers.js';
+import { rng } from '../helpers/rng.js';
 
 /** `npm test` builds first; a direct jest run rebuilds when dist is older than the fetch sources. */
 function ensureBuilt(): void {
@@ -29,17 +30,6 @@ function ensureBuilt(): void {
   if (!existsSync(BIN)) throw new Error('dist/ could not be built: run npm run build');
 }
 
-/** Small deterministic PRNG (mulberry32): a failing run can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** An event some default rule (rules/okta) makes an incident of on its own. */
 const matchesDefault = (e: OktaEvent) => defaultRules().matching(e).some((r) => r.standalone);

@@ -8,20 +8,10 @@
  */
 import { addSecret, clearSecrets, holdSecrets, jsonTextIsClean, MASK, redact, redactParsed, redactParsedSealed } from '../../integration/base/redact.js';
 import { SandboxOrg } from '../../sandbox/index.js';
+import { rng } from '../helpers/rng.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00.000Z');
 
-/** mulberry32: small, seeded, good enough to pick places. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
