@@ -423,6 +423,7 @@ export class SandboxOidcProvider implements SandboxExtraEndpoints, UserGrantHand
       case '/oauth2/v1/keys':
       case '/oauth2/v1/userinfo':
       case '/.well-known/openid-configuration':
+      case '/favicon.ico':
         return 'other';
       default:
         return undefined;
@@ -454,6 +455,9 @@ export class SandboxOidcProvider implements SandboxExtraEndpoints, UserGrantHand
         return allow('POST') ?? this.guard(() => this.deviceAuthorize(req));
       case '/oauth2/v1/userinfo':
         return allow('GET') ?? this.userinfo(req);
+      case '/favicon.ico':
+        // Every browser asks for it on the sign-in page; not part of Okta's API, so not recorded.
+        return { status: 404, headers: {}, body: errors.pathNotFound().body, unrecorded: true };
       default:
         return { status: 404, headers: {}, body: errors.pathNotFound().body };
     }

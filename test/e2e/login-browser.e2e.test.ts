@@ -58,8 +58,6 @@ describe('okta-soar login in a real browser (headless Chromium)', () => {
         if (!m || driving) return;
         driving = (async () => {
           const page = await browser.newPage();
-          // A browser asks every origin for /favicon.ico: not Okta's API, it would only trouble the sandbox's conformance recording.
-          await page.route('**/favicon.ico', (route) => route.abort());
           await page.goto(m[1]!);
           await page.getByLabel('Username').fill('alice@example.com');
           await page.getByLabel('Password').fill('sandbox-alice');
