@@ -269,7 +269,7 @@ export class FileStore implements StateStore {
     const lib = lockfileLib();
     const opts: Lockfile.LockOptions = {
       fs: processClockFs(),
-      stale: 10_000,
+      stale: LOCK_STALE_MS,
       update: 2_000,
       realpath: false,
       retries,
@@ -304,12 +304,20 @@ function lockfileLib(): typeof Lockfile {
 
 let clockFs: typeof fsCallbacks | undefined;
 
+/** How long a lock may go without a refresh before another process takes it over. */
+const LOCK_STALE_MS = 10_000;
+
 /**
- * The file system for proper-lockfile: node:fs, except that a new lock directory's mtime is set
- * from this process's clock right after mkdir. proper-lockfile judges a lock stale by comparing
- * its mtime with Date.now(); left alone, a fresh lock carries the file system's clock (an NFS
- * server's, or the real one under a faked process clock), and a skew of more than `stale` made
- * every newly taken lock look abandoned to the next process.
+ * The file system for proper-lockfile: node:fs, except for two things, both because
+ * proper-lockfile judges a lock stale by comparing its mtime with this process's Date.now(),
+ * while a new lock directory carries the file system's clock (an NFS server's, or the real one
+ * under a faked process clock):
+ * - a new lock directory's mtime is set from this process's clock right after mkdir;
+ * - between that mkdir and that utimes, another process may look at the lock. So a lock that
+ *   looks stale by this process's clock is stale only if it is stale by the file system's clock
+ *   too (read from a probe file written beside it). Without that, two processes whose clocks
+ *   differ from the file system's by more than 10 s both held "exclusive" locks now and then
+ *   (60 concurrent increments counted 55-59 with the clock 10 years ahead).
  */
 function processClockFs(): typeof fsCallbacks {
   const mkdir = (p: string, cb: (err: NodeJS.ErrnoException | null) => void): void =>
@@ -318,8 +326,28 @@ function processClockFs(): typeof fsCallbacks {
       const now = new Date(Date.now()); // the clock proper-lockfile compares with
       fsCallbacks.utimes(p, now, now, () => cb(null));
     });
-  // The module namespace is frozen: proper-lockfile gets a copy with mkdir replaced.
-  return (clockFs ??= { ...fsCallbacks, mkdir } as typeof fsCallbacks);
+  const stat = (p: string, cb: (err: NodeJS.ErrnoException | null, st?: Stats) => void): void =>
+    fsCallbacks.stat(p, (err, st) => {
+      if (err || !p.endsWith('.lock') || st.mtimeMs >= Date.now() - LOCK_STALE_MS) return cb(err, st);
+      fileSystemNow(path.dirname(p), (fsNow) => {
+        if (fsNow !== undefined && st.mtimeMs >= fsNow - LOCK_STALE_MS) {
+          // Fresh by the file system's clock: its maker has yet to set its mtime. Fresh it is.
+          Object.defineProperty(st, 'mtime', { value: new Date(Date.now()), configurable: true });
+        }
+        cb(null, st);
+      });
+    });
+  // The module namespace is frozen: proper-lockfile gets a copy with mkdir and stat replaced.
+  return (clockFs ??= { ...fsCallbacks, mkdir, stat } as typeof fsCallbacks);
+}
+
+/** The file system's clock now (ms), as the mtime of a probe file written in `dir`; undefined if it cannot be written. */
+function fileSystemNow(dir: string, cb: (ms: number | undefined) => void): void {
+  const probe = path.join(dir, `.clock-probe-${process.pid}`);
+  fsCallbacks.writeFile(probe, '', { mode: 0o600 }, (err) => {
+    if (err) return cb(undefined);
+    fsCallbacks.stat(probe, (e, st) => fsCallbacks.unlink(probe, () => cb(e ? undefined : st.mtimeMs)));
+  });
 }
 
 /** True when the owner file names a process on this host that no longer runs. */
