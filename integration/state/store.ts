@@ -314,8 +314,8 @@ const LOCK_STALE_MS = 10_000;
  * under a faked process clock):
  * - a new lock directory's mtime is set from this process's clock right after mkdir;
  * - between that mkdir and that utimes, another process may look at the lock. So a lock that
- *   looks stale by this process's clock is stale only if it is stale by the file system's clock
- *   too (read from a probe file written beside it). Without that, two processes whose clocks
+ *   looks stale by this process's clock is still fresh when its mtime is the file system's
+ *   "now" (read from a probe file written beside it), give or take 10 s. Without that, two processes whose clocks
  *   differ from the file system's by more than 10 s both held "exclusive" locks now and then
  *   (60 concurrent increments counted 55-59 with the clock 10 years ahead).
  */
@@ -330,8 +330,10 @@ function processClockFs(): typeof fsCallbacks {
     fsCallbacks.stat(p, (err, st) => {
       if (err || !p.endsWith('.lock') || st.mtimeMs >= Date.now() - LOCK_STALE_MS) return cb(err, st);
       fileSystemNow(path.dirname(p), (fsNow) => {
-        if (fsNow !== undefined && st.mtimeMs >= fsNow - LOCK_STALE_MS) {
-          // Fresh by the file system's clock: its maker has yet to set its mtime. Fresh it is.
+        if (fsNow !== undefined && Math.abs(st.mtimeMs - fsNow) <= LOCK_STALE_MS) {
+          // Made just now by the file system's clock: its maker has yet to set its mtime. Fresh it
+          // is. (A lock whose mtime a holder set from a clock far from the file system's, and then
+          // stopped refreshing, is not near fsNow: stale by this process's clock, it is taken over.)
           Object.defineProperty(st, 'mtime', { value: new Date(Date.now()), configurable: true });
         }
         cb(null, st);
@@ -343,7 +345,7 @@ function processClockFs(): typeof fsCallbacks {
 
 /** The file system's clock now (ms), as the mtime of a probe file written in `dir`; undefined if it cannot be written. */
 function fileSystemNow(dir: string, cb: (ms: number | undefined) => void): void {
-  const probe = path.join(dir, `.clock-probe-${process.pid}`);
+  const probe = path.join(dir, `.clock-probe-${process.pid}-${randomBytes(6).toString('hex')}`);
   fsCallbacks.writeFile(probe, '', { mode: 0o600 }, (err) => {
     if (err) return cb(undefined);
     fsCallbacks.stat(probe, (e, st) => fsCallbacks.unlink(probe, () => cb(e ? undefined : st.mtimeMs)));
