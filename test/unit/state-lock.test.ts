@@ -64,4 +64,25 @@ describe('FileStore locks', () => {
       spy.mockRestore();
     }
   });
+  test("a lock whose holder stopped refreshing is still taken over when its mtime came from a clock far ahead", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lock-'));
+    const store = new FileStore(dir);
+    await store.tryLock('warm').then((r) => r?.());
+    // A dead holder on a clock ten years ahead left its lock directory 60 s before "now".
+    const { mkdirSync, utimesSync, writeFileSync } = await import('node:fs');
+    const realNow = Date.now.bind(Date);
+    const ahead = 3650 * 86_400_000;
+    writeFileSync(path.join(dir, 'fetch.lock-target'), '');
+    mkdirSync(path.join(dir, 'fetch.lock-target.lock'));
+    const old = new Date(realNow() + ahead - 60_000);
+    utimesSync(path.join(dir, 'fetch.lock-target.lock'), old, old);
+    const spy = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + ahead);
+    try {
+      const taken = await new FileStore(dir).tryLock('fetch');
+      expect(taken).toBeDefined();
+      await taken!();
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });
