@@ -257,6 +257,11 @@ describe('OKTA_FETCH_RULES at a folder of Sigma rules', () => {
       expect(Object.fromEntries(liveOut.rules.map((x) => [x.id, x.matches]))).toEqual(matches);
       expect(liveOut.source).toMatch(/last day of the System Log of http:\/\/127\.0\.0\.1:\d+/);
 
+      // Neither --events nor an org: one line saying what to give, exit 1, nothing read.
+      const nowhere = await runCli(['rules', 'test', dir], { OKTA_URL: '' });
+      expect({ code: nowhere.code, stdout: nowhere.stdout }).toEqual({ code: 1, stdout: '' });
+      expect(nowhere.stderr).toMatch(/^okta-soar: rules test: no org to read and no --events file: give --events FILE\.json .* or set OKTA_URL/);
+
       // What it cannot evaluate: exit 1, every problem with file, rule and construct.
       const badFile = path.join(dir, '..', `${path.basename(dir)}-bad.yml`);
       writeFileSync(badFile, 'title: Aggregation\nid: custom-agg\nlevel: low\nlogsource:\n  product: okta\ndetection:\n  sel:\n    eventType: x\n  condition: sel | count() by actor.alternateId > 5\n---\ntitle: No detection\nid: custom-nodet\nlevel: low\n');

@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { systemClock } from '../../../base/clock.js';
-import { ArgumentError, UsageError } from '../../../base/errors.js';
+import { ArgumentError, ConfigError, UsageError } from '../../../base/errors.js';
 import { redactString } from '../../../base/redact.js';
 import { readLogs } from '../../../engine/read-logs.js';
 import { evaluateEvent, type RuleIncidentOptions } from '../../../fetch/detection.js';
@@ -142,6 +142,8 @@ export async function rulesVerb(io: CliIO, flags: GlobalFlags): Promise<number> 
     source = eventsFile;
   } else {
     const params = cliParams(io, flags);
+    if (typeof params.url !== 'string' || !params.url.trim())
+      throw new ConfigError('rules test: no org to read and no --events file: give --events FILE.json (System Log events, e.g. from okta-get-logs --json), or set OKTA_URL and its credentials to try the rules on the last day of that org', 'url');
     const filter = ruleSet.logFilter();
     const clock = io.clock ?? systemClock;
     const state = await stateStore(io);
