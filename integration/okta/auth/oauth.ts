@@ -17,6 +17,9 @@ import type { AuthProvider, HttpMethod, Transport, WireRequest, WireResponse } f
 import { CLIENT_ASSERTION_TYPE, createClientAssertion, tokenEndpoint } from './client-assertion.js';
 import { DPOP_KEY_STATE, NonceBook, createDpopProof, loadOrCreateDpopKey, plausibleNonce, type DpopKey } from './dpop.js';
 import { loadSigningKey, type SigningKey } from './keys.js';
+import { headerOf, keepNonce, readRefusal, tokenHeaders } from './present-token.js';
+
+export { parseWwwAuthenticate } from './present-token.js';
 import { bucketKey, clockSkew, readRateHeaders, RESET_MARGIN_MS, retryAfterMs } from '../rate-budget.js';
 import { notify, rateOf, type OktaObserver } from '../observer.js';
 import {
@@ -110,36 +113,12 @@ const MAX_RATE_LIMIT_WAITS = 3;
 const MAX_TOKEN_ATTEMPTS = 1 + MAX_NONCE_RETRIES + 1 + MAX_NONCE_RETRIES;
 const SCOPE_RE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
-function headerOf(res: WireResponse, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  for (const [k, v] of Object.entries(res.headers ?? {})) if (k.toLowerCase() === lower) return v;
-  return undefined;
-}
-
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
     return undefined;
   }
-}
-
-/** `error` and `error_description` of a WWW-Authenticate challenge (Bearer or DPoP). */
-export function parseWwwAuthenticate(value: string | undefined): { scheme?: string; error?: string; errorDescription?: string } {
-  if (!value) return {};
-  const scheme = /^\s*([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)/.exec(value)?.[1];
-  const param = (name: string) => {
-    const m = new RegExp(`(?:^|[\\s,])${name}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^\\s,]+))`, 'i').exec(value);
-    if (!m) return undefined;
-    return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
-  };
-  const out: { scheme?: string; error?: string; errorDescription?: string } = {};
-  if (scheme) out.scheme = scheme;
-  const error = param('error');
-  if (error) out.error = error;
-  const desc = param('error_description');
-  if (desc) out.errorDescription = desc;
-  return out;
 }
 
 function normaliseOrigin(origin: string): string {
@@ -228,40 +207,16 @@ class OAuthProvider implements OAuthAuthProvider {
     }
     const token = await this.token();
     this.rememberUse(method, url, token);
-    if (token.token_type === 'DPoP') {
-      const key = await this.dpopKey();
-      const proof = await createDpopProof({
-        key,
-        method,
-        url,
-        now: this.o.clock.now(),
-        accessToken: token.access_token,
-        ...optional('nonce', await this.nonces.get('api')),
-      });
-      this.secret(proof);
-      return { Authorization: `DPoP ${token.access_token}`, DPoP: proof };
-    }
-    return { Authorization: `Bearer ${token.access_token}` };
+    return tokenHeaders(token, { method, url, now: this.o.clock.now() }, { key: () => this.dpopKey(), nonces: this.nonces, secret: (s) => this.secret(s) });
   }
 
   async onAuthFailure(res: WireResponse, req: { method: HttpMethod; url: string }): Promise<'retry' | 'fail'> {
-    const challenge = parseWwwAuthenticate(headerOf(res, 'www-authenticate'));
-    const nonce = headerOf(res, 'dpop-nonce');
-    const now = this.o.clock.now();
-
-    if (challenge.error === 'use_dpop_nonce') {
-      if (!plausibleNonce(nonce)) return 'fail';
-      await this.nonces.set('api', nonce, now);
-      return 'retry';
-    }
-    // A server may hand out a fresh nonce with any answer (RFC 9449 §8.2).
-    if (plausibleNonce(nonce) && this.mem?.token_type === 'DPoP') await this.nonces.set('api', nonce, now);
-
-    const body = parseJson(res.body) as { errorCode?: unknown } | undefined;
-    const invalidToken = res.status === 401 && (challenge.error === 'invalid_token' || body?.errorCode === 'E0000011');
+    const challenge = await readRefusal(res, this.nonces, this.o.clock.now(), this.mem?.token_type === 'DPoP');
+    if (challenge.retryWithNonce) return 'retry';
+    if (challenge.badNonce) return 'fail';
     // Bearer sent with a DPoP-bound token or the reverse: our cached binding is stale.
     const wrongScheme = res.status === 400 && challenge.error === 'invalid_request' && /dpop/i.test(challenge.errorDescription ?? '');
-    if (invalidToken || wrongScheme) {
+    if (challenge.invalidToken || wrongScheme) {
       const failed = this.usedFp.get(useKey(req.method, req.url)) ?? (this.mem ? tokenFingerprint(this.mem.access_token) : undefined);
       await this.replaceToken(failed);
       return 'retry';
@@ -276,8 +231,7 @@ class OAuthProvider implements OAuthAuthProvider {
   }
 
   async onNonce(res: WireResponse): Promise<void> {
-    const nonce = headerOf(res, 'dpop-nonce');
-    if (plausibleNonce(nonce) && this.mem?.token_type === 'DPoP') await this.nonces.set('api', nonce, this.o.clock.now());
+    await keepNonce(res, this.nonces, this.o.clock.now(), this.mem?.token_type === 'DPoP');
   }
 
   async describe(): Promise<OAuthDescription> {

@@ -12,8 +12,9 @@ import { AuthError, ConfigError, SecurityError } from '../../base/errors.js';
 import type { Clock } from '../../base/clock.js';
 import type { StateStore } from '../../state/store.js';
 import type { AuthProvider, HttpMethod, Transport, WireResponse } from '../types.js';
-import { createDpopProof, NonceBook, plausibleNonce, type DpopKey } from './dpop.js';
-import { parseWwwAuthenticate, type DpopMode } from './oauth.js';
+import { NonceBook, type DpopKey } from './dpop.js';
+import type { DpopMode } from './oauth.js';
+import { keepNonce, readRefusal, tokenHeaders } from './present-token.js';
 import { isFresh, REFRESH_MARGIN_MS, tokenFingerprint } from './token-cache.js';
 import { recordFrom, signInDpopKey, SignInError, UserEndpoints } from './user-endpoints.js';
 import { notSignedInMessage, signInLockName, SignInStore, type SignInRecord } from './user-signin.js';
@@ -47,11 +48,6 @@ export interface UserAuthProvider extends AuthProvider {
 
 export function createUserAuth(o: UserAuthOptions): UserAuthProvider {
   return new UserProvider(o);
-}
-
-function headerOf(res: WireResponse, name: string): string | undefined {
-  for (const [k, v] of Object.entries(res.headers ?? {})) if (k.toLowerCase() === name) return v;
-  return undefined;
 }
 
 function useKey(method: string, url: string): string {
@@ -105,32 +101,14 @@ class UserProvider implements UserAuthProvider {
     this.usedFp.delete(k);
     this.usedFp.set(k, tokenFingerprint(rec.access_token));
     if (this.usedFp.size > 500) this.usedFp.delete(this.usedFp.keys().next().value as string);
-    if (rec.token_type === 'DPoP') {
-      const key = await this.key(rec);
-      const nonce = await this.nonces.get('api');
-      const proof = await createDpopProof({ key, method, url, now: this.o.clock.now(), accessToken: rec.access_token, ...(nonce ? { nonce } : {}) });
-      this.secret(proof);
-      return { Authorization: `DPoP ${rec.access_token}`, DPoP: proof };
-    }
-    return { Authorization: `Bearer ${rec.access_token}` };
+    return tokenHeaders(rec, { method, url, now: this.o.clock.now() }, { key: () => this.key(rec), nonces: this.nonces, secret: (s) => this.secret(s) });
   }
 
   async onAuthFailure(res: WireResponse, req: { method: HttpMethod; url: string }): Promise<'retry' | 'fail'> {
-    const challenge = parseWwwAuthenticate(headerOf(res, 'www-authenticate'));
-    const nonce = headerOf(res, 'dpop-nonce');
-    if (challenge.error === 'use_dpop_nonce') {
-      if (!plausibleNonce(nonce)) return 'fail';
-      await this.nonces.set('api', nonce, this.o.clock.now());
-      return 'retry';
-    }
-    if (plausibleNonce(nonce) && this.mem?.token_type === 'DPoP') await this.nonces.set('api', nonce, this.o.clock.now());
-    let errorCode: unknown;
-    try {
-      errorCode = (JSON.parse(res.body) as { errorCode?: unknown })?.errorCode;
-    } catch {
-      errorCode = undefined;
-    }
-    if (res.status === 401 && (challenge.error === 'invalid_token' || errorCode === 'E0000011')) {
+    const challenge = await readRefusal(res, this.nonces, this.o.clock.now(), this.mem?.token_type === 'DPoP');
+    if (challenge.retryWithNonce) return 'retry';
+    if (challenge.badNonce) return 'fail';
+    if (challenge.invalidToken) {
       const failed = this.usedFp.get(useKey(req.method, req.url)) ?? (this.mem ? tokenFingerprint(this.mem.access_token) : '*');
       this.o.debug?.(`the analyst's access token was refused (${challenge.errorDescription ?? 'invalid_token'}); refreshing the sign-in`);
       await this.replace(failed);
@@ -140,8 +118,7 @@ class UserProvider implements UserAuthProvider {
   }
 
   async onNonce(res: WireResponse): Promise<void> {
-    const nonce = headerOf(res, 'dpop-nonce');
-    if (plausibleNonce(nonce) && this.mem?.token_type === 'DPoP') await this.nonces.set('api', nonce, this.o.clock.now());
+    await keepNonce(res, this.nonces, this.o.clock.now(), this.mem?.token_type === 'DPoP');
   }
 
   async describe(): Promise<Record<string, unknown>> {
