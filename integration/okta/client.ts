@@ -104,7 +104,7 @@ export class OktaHttpClient implements OktaClient {
 
   async requestUrl<T = unknown>(method: HttpMethod, url: string, opts: RequestUrlOptions = {}): Promise<OktaResponse<T>> {
     const u = checkOwnUrl(this.origin, url, opts.allowedPath);
-    return this.send<T>(method, u.toString(), opts.body, isIdempotent(method), {}, opts.signal);
+    return this.send<T>(method, u.toString(), opts.body, isIdempotent(method), {}, opts.signal, opts.onWire);
   }
 
   async *pages<T = unknown>(first: OktaRequest | { url: string }): AsyncGenerator<OktaResponse<T[]>, void, undefined> {
@@ -124,6 +124,7 @@ export class OktaHttpClient implements OktaClient {
     idempotent: boolean,
     extraHeaders: Record<string, string> = {},
     signal?: AbortSignal,
+    onWire?: () => void,
   ): Promise<OktaResponse<T>> {
     const u = new URL(url);
     if (u.origin !== this.origin) throw new SecurityError(`refused to send credentials to ${u.origin}`);
@@ -165,6 +166,7 @@ export class OktaHttpClient implements OktaClient {
             ...auth,
           };
           this.sent++;
+          onWire?.();
           return this.opts.transport({ method, url: u.toString(), headers, data, timeoutMs, ...(signal ? { signal } : {}) });
         });
       } catch (e) {

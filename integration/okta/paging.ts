@@ -30,8 +30,30 @@ export interface ListPage<T> {
   text?: string;
 }
 
-/** Lets a request that was just handed to the client reach the socket (it goes through a few promise steps). */
+/** Lets a request that was just handed to the transport reach the socket (it goes through a few promise steps). */
 const letItGo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The longest a page is held back for its successor's request to reach the transport. The rate
+ * budget in a state directory or Redis takes a few turns of the event loop (a lock, a read, a
+ * write) that a page's synchronous parse would otherwise delay until it ends, so the read ahead
+ * would leave only after the parse; a budget that makes the request wait (its window is used up)
+ * must not hold the page back, hence the cap.
+ */
+const WIRE_WAIT_MS = 25;
+
+/** Starts a request and resolves when it reaches the transport (`onWire`), settles, or WIRE_WAIT_MS pass, whichever is first. */
+function untilOnWire(start: (onWire: () => void) => Promise<unknown>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, WIRE_WAIT_MS);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    void start(done).then(done, done);
+  });
+}
 
 /**
  * The pages of a list, up to `limit` items, following Okta's `next` links (never rebuilt: only a
@@ -68,10 +90,13 @@ export async function* pagesOf<T>(okta: OktaClient, first: OktaRequest, limit: n
       let aheadSize: number | undefined;
       if (res.nextUrl && res.emptyList === false && asked !== undefined && have + asked < limit) {
         aheadSize = sizeAfter(have + asked);
-        unwanted = new AbortController();
-        ahead = okta.requestUrl<T[]>('GET', nextPage(res.nextUrl, have + asked), { signal: unwanted.signal });
-        // Awaited below; if this page ends the walk instead, its failure must not go unhandled.
-        inFlight = ahead.catch(() => undefined);
+        const signal = (unwanted = new AbortController()).signal;
+        const url = nextPage(res.nextUrl, have + asked);
+        await untilOnWire((onWire) => {
+          ahead = okta.requestUrl<T[]>('GET', url, { signal, onWire });
+          // Awaited below; if this page ends the walk instead, its failure must not go unhandled.
+          return (inFlight = ahead.catch(() => undefined));
+        });
         await letItGo();
       }
       const data = res.data;

@@ -78,6 +78,12 @@ export interface RequestUrlOptions {
    * attempt, retry or wait is made, the one on the wire is cut, and the promise rejects.
    */
   signal?: AbortSignal;
+  /**
+   * Called when the request is handed to the transport, its credentials and rate budget settled
+   * (on each attempt). A caller reading ahead waits for it before a long synchronous step (parsing
+   * a page): a budget kept in a state directory or Redis needs a few turns of the event loop.
+   */
+  onWire?: () => void;
 }
 
 /** What goes out on the wire. The transport knows proxy/TLS/timeout, never auth. */

@@ -7,8 +7,8 @@ import nock from 'nock';
 import { dispatch } from '../../entry/index.js';
 import { ManualClock } from '../../integration/base/clock.js';
 import { addSecret, clearSecrets, MASK, redact } from '../../integration/base/redact.js';
-import { MemoryStore } from '../../integration/state/store.js';
-import { collect } from '../../integration/okta/paging.js';
+import { MemoryStore, type StateStore, type StateUpdate } from '../../integration/state/store.js';
+import { collect, pagesOf } from '../../integration/okta/paging.js';
 import type { CommandContext } from '../../integration/engine/command.js';
 import { closeClients, makeClient } from './resilience/helpers.js';
 import { ORG, sswsParams } from '../helpers/fixtures.js';
@@ -102,6 +102,77 @@ describe('lists read with the next page already on its way', () => {
     expect(unmatched).toEqual([]);
     expect(limits).toEqual([1000, 1000, 1000]);
     expect(entries[0]!.Contents).toHaveLength(1300);
+  });
+});
+
+/** A store shared with other processes (as a state directory or Redis is) that takes a few turns of the event loop for each update (a lock, a read, a write). */
+class SlowStore implements StateStore {
+  readonly location = 'slow';
+  readonly scope = 'host' as const;
+  private inner = new MemoryStore();
+  get(key: string) {
+    return this.inner.get(key);
+  }
+  set(key: string, value: string) {
+    return this.inner.set(key, value);
+  }
+  delete(key: string) {
+    return this.inner.delete(key);
+  }
+  async update<T>(key: string, fn: (current: string | undefined) => StateUpdate<T>): Promise<T> {
+    for (let i = 0; i < 4; i++) await new Promise<void>((r) => setImmediate(r));
+    return this.inner.update(key, fn);
+  }
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.inner.withLock(name, fn);
+  }
+}
+
+describe('the read ahead with a rate budget in a shared store', () => {
+  test("the next page's request has left before a page is handed over to be parsed", async () => {
+    const { scope } = logPages([
+      { n: 1000, from: 0, nextAfter: 'c1' },
+      { after: 'c1', n: 1000, from: 1000, nextAfter: 'c2' },
+      { after: 'c2', n: 1000, from: 2000, nextAfter: 'c3' },
+    ]);
+    const { client } = makeClient({ state: new SlowStore() });
+    const sentWhenHandedOver: number[] = [];
+    for await (const page of pagesOf(client, { method: 'GET', path: '/api/v1/logs', query: { since: SINCE } }, 3000, 1000)) {
+      // What the caller does next (parse, seal) blocks the event loop: the request must be on its way already.
+      sentWhenHandedOver.push(client.requestCount);
+      expect(page.items).toHaveLength(1000);
+    }
+    scope.done();
+    // Without waiting for the budget's store, the second request would still be deciding when the first page is parsed.
+    expect(sentWhenHandedOver).toEqual([2, 3, 3]);
+  });
+
+  test('a request still waiting for its budget does not hold the page back', async () => {
+    const { scope } = logPages([
+      { n: 1000, from: 0, nextAfter: 'c1' },
+      { after: 'c1', n: 1000, from: 1000, nextAfter: 'c2' },
+    ]);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let updates = 0;
+    class HeldStore extends SlowStore {
+      override async update<T>(key: string, fn: (current: string | undefined) => StateUpdate<T>): Promise<T> {
+        // The first page's acquire and record go through; the read ahead's acquire waits until released.
+        if (++updates === 3) await held;
+        return super.update(key, fn);
+      }
+    }
+    const { client } = makeClient({ state: new HeldStore() });
+    const handed: number[] = [];
+    for await (const page of pagesOf(client, { method: 'GET', path: '/api/v1/logs', query: { since: SINCE } }, 2000, 1000)) {
+      handed.push(page.items.length);
+      if (handed.length === 1) {
+        expect(client.requestCount).toBe(1);
+        release();
+      }
+    }
+    scope.done();
+    expect(handed).toEqual([1000, 1000]);
   });
 });
 
