@@ -1,4 +1,7 @@
-import { entriesJson } from '../../integration/faces/cli/shared.js';
+import { PassThrough } from 'node:stream';
+import { entriesJson, output } from '../../integration/faces/cli/shared.js';
+import type { CliIO } from '../../integration/faces/cli/io.js';
+import type { Entry } from '../../integration/engine/types.js';
 
 /** The CLI's --json document is written in pieces, a list held twice serialised once: it must be JSON.stringify's text, byte for byte. */
 describe('the --json document in pieces', () => {
@@ -22,5 +25,28 @@ describe('the --json document in pieces', () => {
     const pieces = entriesJson([{ Type: 1, Contents: events, EntryContext: { k: events } }]);
     const text = JSON.stringify(events);
     expect(pieces.filter((p) => p === text)).toHaveLength(2);
+  });
+});
+
+/** What `output` writes to stdout for --json, as bytes. */
+async function jsonBytes(entries: Entry[]): Promise<Buffer> {
+  const stdout = new PassThrough();
+  const chunks: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
+  const io: CliIO = { stdout, stderr: new PassThrough(), stdin: new PassThrough(), env: {} };
+  await output(io, true, entries);
+  return Buffer.concat(chunks);
+}
+
+describe('a large --json document', () => {
+  test('is written as the UTF-8 of JSON.stringify, also where a character outside the BMP straddles a chunk', async () => {
+    const CHUNK = 1 << 20;
+    const prefix = '[{"uuid":"x","s":"';
+    // The emoji's high surrogate is the last character of the first chunk of the events' text.
+    const events = [{ uuid: 'x', s: `${'a'.repeat(CHUNK - 1 - prefix.length)}\u{1F600}é${'b'.repeat(CHUNK)}` }, { uuid: 'y', s: 'Ω 😀' }];
+    expect(JSON.stringify(events).charCodeAt(CHUNK - 1)).toBe(0xd83d);
+    const entries = [{ Type: 1, ContentsFormat: 'json', Contents: events, HumanReadable: 'x', EntryContext: { k: events } }] as unknown as Entry[];
+    const bytes = await jsonBytes(entries);
+    expect(bytes.equals(Buffer.from(`${JSON.stringify(entries)}\n`, 'utf8'))).toBe(true);
   });
 });

@@ -155,21 +155,34 @@ export function entriesJson(entries: unknown[]): string[] {
   return out;
 }
 
+/** Characters of a large piece encoded at a time. */
+const CHUNK = 1 << 20;
+
+/**
+ * Writes a large text as UTF-8 through one reused buffer, CHUNK characters at a time (a surrogate
+ * pair is never split). Encoding a 36 MB text whole costs ~95 ms, nearly all of it the first touch
+ * of a fresh 36 MB buffer; through a reused one, ~5 ms.
+ */
+async function writeChunked(stream: NodeJS.WritableStream, text: string, buf: Buffer): Promise<void> {
+  for (let i = 0; i < text.length; ) {
+    let end = Math.min(text.length, i + CHUNK);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    const n = buf.write(text.slice(i, end), 0, 'utf8');
+    await write(stream, buf.subarray(0, n));
+    i = end;
+  }
+}
+
 /** Prints entries, redacted once more; `reveal` are the values the analyst asked to see (DispatchOutcome.revealed). */
 export async function output(io: CliIO, json: boolean, entries: Entry[], reveal?: string[]): Promise<void> {
   if (json) {
     const pieces = entriesJson(redact(entries, { reveal }));
     pieces.push('\n');
-    // A large piece written twice (the events) is encoded to UTF-8 once.
-    const encoded = new Map<string, Buffer>();
+    let chunk: Buffer | undefined;
     for (const p of pieces) {
-      if (p.length < 1 << 20) {
-        await write(io.stdout, p);
-        continue;
-      }
-      let b = encoded.get(p);
-      if (!b) encoded.set(p, (b = Buffer.from(p, 'utf8')));
-      await write(io.stdout, b);
+      if (p.length < CHUNK) await write(io.stdout, p);
+      else await writeChunked(io.stdout, p, (chunk ??= Buffer.allocUnsafe(CHUNK * 3)));
     }
   } else {
     const text = redactString(entriesText(entries), { reveal });
