@@ -18,6 +18,8 @@ export interface CommandContext {
   dryRun: boolean;
   /** Progress of long work (bulk, paging): the CLI draws it on stderr in a TTY. */
   progress(done: number, total?: number, label?: string): void;
+  /** The result will be written as JSON text: lists collected keep the text they were read from (json-text.ts). */
+  keepJsonText?: boolean;
   warn(message: string): void;
 }
 

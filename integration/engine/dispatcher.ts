@@ -28,6 +28,11 @@ export interface RunOptions {
   progress?: (done: number, total?: number, label?: string) => void;
   warn?: (message: string) => void;
   debug?: (line: string) => void;
+  /**
+   * The entries will be written as JSON text (the CLI's --json): lists read from Okta keep the text
+   * they were parsed from, which is written instead of serialising them again (json-text.ts).
+   */
+  keepJsonText?: boolean;
   /** Reuse clients (rate budgets, connections) across calls: serve mode. */
   clients?: ClientPool;
   /** Sees every answer from Okta, rate-limit wait and token mint (serve's metrics). */
@@ -137,6 +142,7 @@ async function dispatch(handlers: HandlerTable, name: string, rawArgs: Record<st
       dryRun,
       progress: opts.progress ?? (() => undefined),
       warn: opts.warn ?? (() => undefined),
+      ...(opts.keepJsonText ? { keepJsonText: true } : {}),
     };
     let results: CommandResult[];
     if (dryRun) results = await dryRunResults(name, handler, ctx, scope.planned);

@@ -1,11 +1,14 @@
 import type { OktaClient, OktaRequest, OktaResponse } from './types.js';
-import { redactParsedSealed, redactSealed } from '../base/redact.js';
+import { keepJsonText, type TextPage } from '../base/json-text.js';
+import { redactSealed, sealParsed } from '../base/redact.js';
 import { withPageLimit } from './url.js';
 
 /** Who reads a list: the client, and where progress is reported (a command's context is one). */
 export interface ListReader {
   okta: OktaClient;
   progress(done: number, total?: number, label?: string): void;
+  /** Keep the JSON text of the lists collected, for a face that writes JSON (see json-text.ts). */
+  keepJsonText?: boolean;
 }
 
 export interface Collected<T> {
@@ -142,12 +145,26 @@ export async function collect<T>(ctx: ListReader, first: OktaRequest, limit: num
   const items: T[] = [];
   let pages = 0;
   let last: ListPage<T> | undefined;
+  /** The pages' texts, while every page so far passed the redaction gate under one generation of secrets. */
+  let texts: TextPage[] | undefined = ctx.keepJsonText ? [] : undefined;
+  let gatedUnder: number | undefined;
   for await (const page of pagesOf<T>(ctx.okta, first, limit, pageMax, opts)) {
     // Said when a second page arrives, and after each one from then on: a one-page list says nothing.
     if (++pages > 1) ctx.progress(items.length, limit, 'items');
-    for (const item of page.text === undefined ? redactSealed(page.items) : redactParsedSealed(page.items, page.text)) items.push(item);
+    if (page.text === undefined) {
+      texts = undefined;
+      for (const item of redactSealed(page.items)) items.push(item);
+    } else {
+      const { value, gated } = sealParsed(page.items, page.text);
+      // A page cut short holds fewer items than its text.
+      if (gated === undefined || page.cut || (gatedUnder !== undefined && gated !== gatedUnder)) texts = undefined;
+      gatedUnder = gated;
+      texts?.push({ items: value, text: page.text });
+      for (const item of value) items.push(item);
+    }
     last = page;
   }
+  if (texts?.length && gatedUnder !== undefined) keepJsonText(items, texts, gatedUnder);
   if (pages > 1) ctx.progress(items.length, limit, 'items');
   const out: Collected<T> = { items, pages };
   if (last?.cut) out.more = true;

@@ -63,6 +63,7 @@ async function runVerb(io: CliIO, flags: GlobalFlags, loadDispatch: LoadDispatch
     instances,
     clock: io.clock,
     progress: flags.json ? undefined : progressReporter(io),
+    keepJsonText: flags.json,
     warn: (m) => logErr(io, `warning: ${m}`),
     debug: flags.debug || io.env.OKTA_DEBUG === '1' ? (l) => logErr(io, `debug: ${l}`) : undefined,
   });

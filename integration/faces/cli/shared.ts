@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../base/errors.js';
 import { redact, redactString } from '../../base/redact.js';
+import { jsonTextOf } from '../../base/json-text.js';
 import { paramsFromSources, readConfigFile } from '../../engine/config.js';
 import type { Dispatch } from '../../engine/dispatcher.js';
 import { loadManifest } from '../../engine/manifest.js';
@@ -105,18 +106,22 @@ function plainJson(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * JSON.stringify(entries), byte for byte, in pieces: a value an entry holds twice (its Contents
- * and a context key: okta-get-logs's events, 36 MB for 20,000 of them) is serialised once and its
- * text written twice, and the pieces are written one after another rather than joined.
+ * JSON.stringify(entries), in pieces: a value an entry holds twice (its Contents and a context
+ * key: okta-get-logs's events, 36 MB for 20,000 of them) is serialised once and its text written
+ * twice, and the pieces are written one after another rather than joined. A list that kept the
+ * JSON text it was read from (json-text.ts) is written as that text, which parses to the same
+ * value (it may differ in escapes and white space); everything else is JSON.stringify's text,
+ * byte for byte.
  */
 export function entriesJson(entries: unknown[]): string[] {
-  const texts = new Map<object, string>();
-  const shared = (v: unknown): string | undefined => {
-    if (!plainJson(v)) return JSON.stringify(v);
+  const texts = new Map<object, string[]>();
+  const shared = (v: unknown): string[] | undefined => {
+    if (!plainJson(v)) return one(JSON.stringify(v));
     let t = texts.get(v);
-    if (t === undefined) texts.set(v, (t = JSON.stringify(v)));
+    if (t === undefined) texts.set(v, (t = jsonTextOf(v) ?? [JSON.stringify(v)]));
     return t;
   };
+  const one = (t: string | undefined) => (t === undefined ? undefined : [t]);
   /** An object's JSON pieces, JSON.stringify's order and rules for a plain object; `member` adds a member's pieces (false: left out). */
   const object = (o: Record<string, unknown>, member: (v: unknown, out: string[]) => boolean, out: string[]) => {
     out.push('{');
@@ -129,7 +134,7 @@ export function entriesJson(entries: unknown[]): string[] {
     }
     out.push('}');
   };
-  const add = (t: string | undefined, out: string[]) => (t === undefined ? false : (out.push(t), true));
+  const add = (t: string[] | undefined, out: string[]) => (t === undefined ? false : (out.push(...t), true));
   const out: string[] = ['['];
   entries.forEach((e, i) => {
     if (i) out.push(',');
@@ -146,7 +151,7 @@ export function entriesJson(entries: unknown[]): string[] {
           object(v, (m, o2) => add(shared(m), o2), o);
           return true;
         }
-        return add(JSON.stringify(v), o);
+        return add(one(JSON.stringify(v)), o);
       },
       out,
     );
