@@ -323,6 +323,19 @@ function redactValue(value: unknown, reveal: string[], seen: WeakMap<object, unk
   return out;
 }
 
+/**
+ * A value that masking whole leaves as it is: null, a boolean, "", [] or {} (Okta's users all have
+ * `"credentials":{"password":{}}`). The sharing walk keeps it rather than copying it, so a page of
+ * users is left as it is and the redaction gate can pass it (emptyValueAt).
+ */
+function nothingToMask(v: unknown): boolean {
+  if (v === null || typeof v === 'boolean' || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v !== 'object' || !isPlain(v)) return false;
+  for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+  return true;
+}
+
 /** Thrown inside the sharing walk when a value needs the copying one (cycles, Errors, class instances). */
 const NEEDS_COPY = Symbol('needs-copy');
 
@@ -363,7 +376,7 @@ function redactShared(value: unknown, reveal: string[], seen: Map<object, unknow
     for (const k in obj) {
       if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
       const v = obj[k];
-      const r = maskedWhole(k, v) ? maskAll(v, reveal, new WeakMap()) : redactShared(v, reveal, seen, depth + 1);
+      const r = maskedWhole(k, v) ? (nothingToMask(v) ? v : maskAll(v, reveal, new WeakMap())) : redactShared(v, reveal, seen, depth + 1);
       if (!out && r !== v) {
         out = Object.create(Object.getPrototypeOf(obj) as object | null) as Record<string, unknown>;
         let j = 0;
@@ -639,7 +652,28 @@ function stringClean(text: string, at: number): { clean: boolean; close: number 
     // A copy for the key: `raw` is a slice that would keep the whole page's text alive.
     verdicts.set(JSON.stringify(memo), clean);
   }
+  // A key named like a secret whose value masking whole leaves as it is (nothingToMask).
+  if (!clean && isKey && emptyValueAt(text, j + 1)) clean = true;
   return { clean, close };
+}
+
+/** White space in JSON text. */
+function isJsonSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+/** The JSON value starting at `from` (after white space) is null, true, false, "", [] or {}: what nothingToMask keeps. */
+function emptyValueAt(text: string, from: number): boolean {
+  let i = from;
+  while (isJsonSpace(text.charCodeAt(i))) i++;
+  const c = text.charCodeAt(i);
+  if (c === 123 || c === 91) {
+    let k = i + 1;
+    while (isJsonSpace(text.charCodeAt(k))) k++;
+    return text.charCodeAt(k) === (c === 123 ? 125 : 93);
+  }
+  if (c === 34) return text.charCodeAt(i + 1) === 34;
+  return text.startsWith('null', i) || text.startsWith('true', i) || text.startsWith('false', i);
 }
 
 /**

@@ -3,11 +3,12 @@
  * instead of serialising the list again. The text must parse to the list, and it must never be
  * written when it could say something the list does not (a secret masked, a list changed since).
  */
+import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { dispatch } from '../../entry/index.js';
 import { ManualClock } from '../../integration/base/clock.js';
 import { jsonTextOf } from '../../integration/base/json-text.js';
-import { addSecret, clearSecrets, MASK } from '../../integration/base/redact.js';
+import { addSecret, clearSecrets, jsonTextIsClean, MASK, redact } from '../../integration/base/redact.js';
 import type { CommandContext } from '../../integration/engine/command.js';
 import { collect } from '../../integration/okta/paging.js';
 import { MemoryStore } from '../../integration/state/store.js';
@@ -145,5 +146,25 @@ describe("the CLI's --json document", () => {
     // The events twice (Contents and context), as Okta sent them.
     expect(doc.split('caf\\u00e9 \\/ 5').length - 1).toBe(2);
     expect(JSON.parse(doc)).toEqual(kept.entries);
+  });
+});
+
+describe("Okta's users (credentials.password is {})", () => {
+  const alice = readFileSync(new URL('../../test_data/users/get-user-alice.json', import.meta.url), 'utf8');
+
+  test('pass the redaction gate and are left as they are: a password key with nothing under it masks nothing', () => {
+    const page = `[${alice},${alice}]`;
+    expect(page).toMatch(/"password": \{\}/);
+    expect(jsonTextIsClean(page)).toBe(true);
+    const users = JSON.parse(page) as unknown[];
+    expect(redact(users)).toBe(users);
+  });
+
+  test('a password key with anything under it is still masked, and the gate says so', () => {
+    for (const value of ['{ "value": "hunter2hunter2" }', '"hunter2hunter2"', '0', '[ "x" ]', '{"hash":{"value":"abc"}}']) {
+      const page = `[${alice.replace('"password": {}', `"password": ${value}`)}]`;
+      expect(jsonTextIsClean(page)).toBe(false);
+      expect(JSON.stringify(redact(JSON.parse(page)))).not.toMatch(/hunter2|"x"|"abc"|"password":0/);
+    }
   });
 });

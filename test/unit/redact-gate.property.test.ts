@@ -117,7 +117,7 @@ function plant(page: Json[], r: () => number): string {
   const obj = r() < 0.4 ? debugData(event) : pick(r, objects);
   if (kind < 0.7) {
     const key = secretKey(r);
-    const values: Json[] = ['anything', 12345, { nested: 'x', n: 1 }, '', null, ['a', 'b']];
+    const values: Json[] = ['anything', 12345, { nested: 'x', n: 1 }, '', null, ['a', 'b'], {}, [], true, false, { '': '' }, [[]], 0];
     const value = JSON.parse(JSON.stringify(pick(r, values))) as Json;
     obj[key] = value;
     return `key ${JSON.stringify(key)}`;
