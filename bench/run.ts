@@ -166,6 +166,12 @@ interface SpawnOpts {
   stdout?: 'result' | 'text';
   /** Called with each stdout line; may return true to SIGTERM the process. */
   onLine?: (line: string) => boolean | void;
+  /**
+   * Read stdout as bytes to the end and keep only its first `headBytes` (in Measured.stdout): for a
+   * large document whose content is checked elsewhere, read as a consumer that does not decode it
+   * would (decoding 77 MB in the runner holds the measured process up on a full pipe).
+   */
+  headBytes?: number;
   probe?: boolean;
 }
 
@@ -184,8 +190,14 @@ async function measure(server: Server, script: string, args: string[], opts: Spa
   let out = '';
   const pieces: string[] = [];
   let err = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (c: string) => {
+  let head = Buffer.alloc(0);
+  if (opts.headBytes !== undefined) {
+    const keep = opts.headBytes;
+    child.stdout!.on('data', (c: Buffer) => {
+      if (head.length < keep) head = Buffer.concat([head, c.subarray(0, keep - head.length)]);
+    });
+  } else child.stdout!.setEncoding('utf8');
+  if (opts.headBytes === undefined) child.stdout!.on('data', (c: string) => {
     if (opts.onLine) {
       // Lines of 2.5 MB arrive in 64 KB chunks: look for the newline in the new chunk only, and
       // join a line's pieces once (a reader that rescans what it holds is quadratic, slow enough
@@ -206,7 +218,7 @@ async function measure(server: Server, script: string, args: string[], opts: Spa
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   const wallMs = performance.now() - started;
   const after = await server.stats();
-  const m: Measured = { wallMs, code, stdout: out, server: delta(before, after) };
+  const m: Measured = { wallMs, code, stdout: opts.headBytes !== undefined ? head.toString('utf8') : out, server: delta(before, after) };
   try {
     const p = JSON.parse(readFileSync(probeFile, 'utf8')) as { maxRssKb: number; cpuMs: number };
     m.maxRssMb = p.maxRssKb / 1024;
@@ -215,7 +227,7 @@ async function measure(server: Server, script: string, args: string[], opts: Spa
     /* no probe */
   }
   if (code !== 0) throw new Error(`${path.basename(script)} ${args.join(' ')} exited ${code}: ${err.trim()}`);
-  if (opts.stdout !== 'text' && !opts.onLine) {
+  if (opts.stdout !== 'text' && !opts.onLine && opts.headBytes === undefined) {
     const last = out.trim().split('\n').pop() ?? '';
     m.result = JSON.parse(last) as ClientResult;
   }
@@ -415,12 +427,11 @@ async function main(): Promise<void> {
     const procEvents = Math.min(20_000, SIZES.events);
     log(`[1b] okta-get-logs of ${procEvents} events as a whole process (CLI, --json), ${SIZES.runs} alternating runs per side`);
     const soarLogsProcess = async () => {
-      let first = '';
       const m = await measure(big, CLI, ['run', 'okta-get-logs', `limit=${procEvents}`, `since=${since}`, '--json'], {
         env: { ...sswsEnv, OKTA_STATE_DIR: path.join(tmpRoot, 'state-logs-process') },
-        onLine: (line) => void (first ||= line.slice(0, 300)),
+        headBytes: 300,
       });
-      if (!first.startsWith('[{"Type":1')) throw new Error(`okta-get-logs failed: ${first}`);
+      if (!m.stdout.startsWith('[{"Type":1')) throw new Error(`okta-get-logs failed: ${m.stdout}`);
       return m;
     };
     const sdkLogsProcess = sdkLogs(procEvents);

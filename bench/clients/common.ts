@@ -1,4 +1,14 @@
 /** Helpers for the measured client processes (ESM side). Each prints one JSON line on stdout. */
+import { createRequire } from 'node:module';
+
+/**
+ * Loads okta-soar's HTTP library (axios, which the transport loads on the first request) before
+ * the clock starts, as the SDK's script has loaded the SDK before its clock starts: `ms` excludes
+ * module loading on both sides (ClientResult). The same CommonJS module the transport requires.
+ */
+export function loadHttpLibrary(): void {
+  createRequire(import.meta.url)('axios');
+}
 
 export function need(name: string): string {
   const v = process.env[name];

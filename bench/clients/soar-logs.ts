@@ -9,7 +9,7 @@
  *   redacted and handed over, nothing kept.
  */
 import { readLogs, runCommand, type Entry } from '../../entry/index.js';
-import { emit, fail, need } from './common.js';
+import { emit, fail, loadHttpLibrary, need } from './common.js';
 
 const CURSOR_KEY = 'Okta.LogsCursor(true)';
 
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const n = Number(need('BENCH_N'));
   const since = need('BENCH_SINCE');
   const mode = process.env.BENCH_MODE ?? 'whole';
+  loadHttpLibrary();
   const t0 = performance.now();
   let count = 0;
   let calls = 0;
