@@ -192,10 +192,10 @@ const MAX_BODY = 256 * 1024 * 1024;
 /**
  * Buffers a body is gathered in, kept for the next one: a System Log page (1.8 MB) gathered into a
  * fresh buffer costs ~2 ms a page in first touches of new memory (measured), into a reused one
- * ~0.2 ms. At most POOL_KEEP are kept, none over POOL_MAX_BYTES; they only grow (doubling).
+ * ~0.2 ms. At most POOL_KEEP are kept (a read and the one ahead of it), none over POOL_MAX_BYTES.
  */
 const pool: Buffer[] = [];
-const POOL_KEEP = 4;
+const POOL_KEEP = 2;
 const POOL_MAX_BYTES = 8 * 1024 * 1024;
 
 /** Reads a body to its end and returns its text (bodyText), gathered in a pooled buffer. */
