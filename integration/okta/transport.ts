@@ -186,42 +186,6 @@ export function bodyText(data: unknown): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-/** The most a body may be: axios's ERR_FR_MAX_CONTENT_LENGTH_EXCEEDED past it. */
-const MAX_BODY = 256 * 1024 * 1024;
-
-/**
- * Buffers a body is gathered in, kept for the next one: a System Log page (1.8 MB) gathered into a
- * fresh buffer costs ~2 ms a page in first touches of new memory (measured), into a reused one
- * ~0.2 ms. At most POOL_KEEP are kept (a read and the one ahead of it), none over POOL_MAX_BYTES.
- */
-const pool: Buffer[] = [];
-const POOL_KEEP = 2;
-const POOL_MAX_BYTES = 8 * 1024 * 1024;
-
-/** Reads a body to its end and returns its text (bodyText), gathered in a pooled buffer. */
-async function readBody(body: NodeJS.ReadableStream, lengthHint: number): Promise<string> {
-  let buf = pool.pop() ?? Buffer.allocUnsafe(64 * 1024);
-  let n = 0;
-  try {
-    // A length past 16 MB is not trusted to size a buffer ahead: the body grows it if it is true.
-    if (lengthHint > buf.length) buf = Buffer.allocUnsafe(Math.min(lengthHint, 16 * 1024 * 1024));
-    for await (const c of body as AsyncIterable<Buffer | string>) {
-      const chunk = typeof c === 'string' ? Buffer.from(c) : c;
-      if (n + chunk.length > buf.length) {
-        if (n + chunk.length > MAX_BODY) throw Object.assign(new Error('maxContentLength exceeded'), { code: 'ERR_FR_MAX_CONTENT_LENGTH_EXCEEDED' });
-        const bigger = Buffer.allocUnsafe(Math.max(2 * buf.length, n + chunk.length));
-        buf.copy(bigger, 0, 0, n);
-        buf = bigger;
-      }
-      chunk.copy(buf, n);
-      n += chunk.length;
-    }
-    return bodyText(buf.subarray(0, n));
-  } finally {
-    if (pool.length < POOL_KEEP && buf.length <= POOL_MAX_BYTES) pool.push(buf);
-  }
-}
-
 /**
  * The one way bytes leave the process: axios with redirects off, every status returned (the
  * client decides), the raw body text, keep-alive agents, a deadline per attempt, and the same
@@ -235,11 +199,11 @@ export function createTransport(opts: TransportOptions): Transport & { close(): 
     proxy: false,
     maxRedirects: 0,
     validateStatus: () => true,
-    // The body is read and decoded below (readBody): axios's own toString('utf8') of a 1.8 MB System
-    // Log page costs more than parsing it, and its Buffer.concat takes fresh memory for every page.
-    responseType: 'stream',
+    // The bytes, decoded below: axios's own toString('utf8') of a 1.8 MB System Log page costs more than parsing it.
+    responseType: 'arraybuffer',
     transformResponse: [(d: unknown) => d],
     decompress: true,
+    maxContentLength: 256 * 1024 * 1024,
   });
   const send: Transport = async (req: WireRequest) => {
     const target = new URL(req.url);
@@ -262,7 +226,7 @@ export function createTransport(opts: TransportOptions): Transport & { close(): 
     else req.signal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
       // axios's own timeout as well: it arms the socket's idle timer.
-      const res = await ax.request<NodeJS.ReadableStream>({
+      const res = await ax.request<string>({
         method: req.method,
         url: req.url,
         headers: req.headers,
@@ -276,10 +240,7 @@ export function createTransport(opts: TransportOptions): Transport & { close(): 
         if (v === undefined || v === null) continue;
         headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
       }
-      // Still under the deadline: a body that stalls is cut by it, as a slow answer is.
-      // The length is only a hint (axios drops content-encoding once it has decompressed a body).
-      const body = await readBody(res.data, Number(headers['content-length'] ?? 0) || 0);
-      return { status: res.status, headers, body };
+      return { status: res.status, headers, body: bodyText(res.data) };
     } catch (e) {
       // axios errors carry the request config (headers included): never let one escape.
       let code = errorCode(e) ?? 'ERR_NETWORK';

@@ -1,5 +1,5 @@
 /**
- * The transport reads bodies itself (gathered in reused buffers, decoded once): what comes back must
+ * The transport decodes bodies itself (bodyText: Latin-1 for ASCII, else UTF-8): what comes back must
  * be the body Okta sent, whatever its size, encoding or compression, and a body cut half-way is a
  * network failure, never a shorter answer.
  */
