@@ -59,19 +59,21 @@ const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
  */
 const WHY: Record<string, string> = {
   'log-read':
-    "Why: readLogs is bound by the client's own CPU, not by the wire. Of the client's CPU per 1,000-event page (node --cpu-prof, 2026-12-05, " +
-    'loaded machine): JSON.parse ~30 %, garbage collection ~23 %, the redaction gate ~15 % (one automaton pass over the 1.8 MB of text, ' +
-    '~0.45× the time of JSON.parse; the walk it replaces cost ~1.1×), decoding and copying the body ~9 %, HTTP ~3 %. JSON.parse and the ' +
-    "collection of what it builds are over half, and the SDK pays them too; the next page is requested before a page is parsed, which " +
-    "hides the server's time but not the client's, and on this 2-core machine the sandbox takes one core: see bench/README.md, Status.",
+    "Why: readLogs asks for the next page before it parses the current one, so the sandbox's work and the client's overlap, and it " +
+    "can go no faster than the sandbox serves pages: the ceiling (a client that reads the bytes and parses nothing) is the most any " +
+    "client can reach, and 2× the SDK needs readLogs within a few per cent of it whenever ceiling ÷ SDK is near 2 (it is 2.0-2.3 in " +
+    "these runs; on this 2-core machine the sandbox takes one core). Of readLogs's own CPU per 1,000-event page (node --cpu-prof, " +
+    '2026-12-05): JSON.parse ~30 %, garbage collection ~23 %, the redaction gate ~15 %, decoding and copying the body ~9 %, HTTP ~3 %; ' +
+    'parse and collection are paid by the SDK too: see bench/README.md, Status.',
   'logs-process':
-    'Why: the process does what the SDK script does not: it keeps all 20,000 events, seals them (a deep freeze), builds a 20,000-row ' +
-    'table, redacts the entry once more and writes a ~72 MB JSON document (the events twice: XSOAR\'s Contents and context, serialised ' +
-    'once). Profile (node --cpu-prof): waiting for the sandbox ~24 %, garbage collection ~17 %, writing the document ~8 % (UTF-8 ' +
-    'encoding), JSON.parse ~6 %, serialising ~4 %, sealing ~4 %, the redaction gate ~3 %: see bench/README.md, Status.',
+    'Why: the process does what the SDK script does not: it keeps all 20,000 events (the SDK script drops each one), seals them (a deep ' +
+    "freeze), builds a 20,000-row table and writes a 77 MB document (the events twice, XSOAR's Contents and context, as the text Okta " +
+    "sent). Profile (node --cpu-prof, 1.69 s): garbage collection ~19 % (the 20,000 events kept), waiting for the sandbox ~16 %, start-up " +
+    '~12 % (axios ~100 ms of it), JSON.parse ~9 %, the gate ~6 %, sealing ~4 %, the table ~4 %, writing ~2 %: see bench/README.md, Status.',
   process:
-    "Why: loading axios (its CommonJS build: form-data, mime-db, follow-redirects) is the largest part of okta-soar's start-up after Node's own; " +
-    'on a loaded machine the ratio moves with the load: see bench/README.md.',
+    "Why: loading axios (its CommonJS build requires form-data, follow-redirects and https-proxy-agent, and probes fetch, which loads " +
+    "Node's undici: ~100 ms together) is the largest part of okta-soar's start-up after Node's own; the ratio also moves with the " +
+    'machine\'s load: see bench/README.md.',
   'fetch-rss':
     'Why: ~64 MB of the peak is the process and its modules; the rest is what each cycle leaves for the garbage collector: the 1.7 MB page as a ' +
     'Buffer and a string (large objects, freed only by a full collection), 1,000 parsed events and 1,000 JSON strings. The CLI writes its ' +
