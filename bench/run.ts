@@ -59,12 +59,13 @@ const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
  */
 const WHY: Record<string, string> = {
   'log-read':
-    "Why: readLogs asks for the next page before it parses the current one, so the sandbox's work and the client's overlap, and it " +
-    "can go no faster than the sandbox serves pages: the ceiling (a client that reads the bytes and parses nothing) is the most any " +
-    "client can reach, and 2× the SDK needs readLogs within a few per cent of it whenever ceiling ÷ SDK is near 2 (it is 2.0-2.3 in " +
-    "these runs; on this 2-core machine the sandbox takes one core). Of readLogs's own CPU per 1,000-event page (node --cpu-prof, " +
-    '2026-12-05): JSON.parse ~30 %, garbage collection ~23 %, the redaction gate ~15 %, decoding and copying the body ~9 %, HTTP ~3 %; ' +
-    'parse and collection are paid by the SDK too: see bench/README.md, Status.',
+    "Why: the client and the sandbox share this machine's 2 cores, and readLogs is bound by their CPU together: readLogs's own (the " +
+    'client CPU in the details, GC helper threads included; ~3.5 s a run) plus the sandbox\'s (~2.3 s) needs at least half their sum in ' +
+    'wall time, ~2.9 s, where 2× the SDK needs ~2.7 s. The ceiling (a client that reads the bytes and parses nothing, ~0.6 s of CPU) is ' +
+    'bound by the sandbox alone. Of readLogs\'s busy main thread (node --cpu-prof, 2026-12-05 evening): garbage collection ~30 % (a page ' +
+    'is still alive when the next one\'s parse triggers scavenges, so it is copied and promoted), JSON.parse ~26 %, the redaction gate ' +
+    '~11 %, reading, joining and decoding bodies ~10 %. Asking for the next page as soon as a page\'s head arrives did not help a ' +
+    'client bound by its CPU (measured): see bench/README.md, Status.',
   'logs-process':
     'Why: the process does what the SDK script does not: it keeps all 20,000 events (the SDK script drops each one), seals them (a deep ' +
     "freeze), builds a 20,000-row table and writes a 77 MB document (the events twice, XSOAR's Contents and context, as the text Okta " +
